@@ -1,0 +1,36 @@
+/**
+ * What a simulated build produces. Both simulated backends (the CBuild
+ * scheduler's hosts and the simulated LAVA's devices) ask a `Toolchain` what
+ * building a given revision on a given target yields, so paired builds of the
+ * same revision agree unless a scenario says otherwise. Infrastructure trouble
+ * (a dead host, an Incomplete LAVA job) is not the toolchain's business: each
+ * simulator injects that itself.
+ */
+
+/** Which revision of which branch to build, for which target. */
+export interface BuildSpec {
+  /** Branch unique name without `lp:`, e.g. `~user/gcc-linaro/fix-neon` or `~linaro-toolchain/gcc-linaro/trunk`. */
+  branch: string;
+  /** bzr revision id, e.g. `user@example.com-20121105120000-abcdef0123456789`. */
+  revision: string;
+  /** bzr revno of that revision on that branch. */
+  revno: number;
+  /** Build target name from the config, e.g. `a9hf`, `x86_64`. */
+  target: string;
+  /** Which backend runs it; lets a scenario make the two disagree. */
+  backend: 'native' | 'lava';
+}
+
+/** The files a finished build publishes to the results host, and how it went. */
+export interface BuildOutcome {
+  /** `pass`: built and tested (test failures are in the .sum files); `build-failure`: make failed. */
+  result: 'pass' | 'build-failure';
+  /** How long the build takes, in simulated milliseconds. */
+  durationMs: number;
+  /** Files to publish into the build's result directory, e.g. `make.log`, `gcc.sum`, `g++.sum`. */
+  files: Record<string, string>;
+}
+
+export interface Toolchain {
+  build(spec: BuildSpec): BuildOutcome;
+}

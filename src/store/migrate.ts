@@ -1,0 +1,69 @@
+/**
+ * Applies the numbered SQL files in `migrations/` (NNN_name.sql) in order, each
+ * in its own transaction, and records them in `schema_migrations`, so a crash
+ * mid-migration leaves the database at the previous version.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './db.js';
+
+/** migrations/ at the project root, from both src/ and dist/src/. */
+export function defaultMigrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'migrations');
+    try {
+      if (readdirSync(candidate).some((f) => f.endsWith('.sql'))) return candidate;
+    } catch {
+      /* not here; go up */
+    }
+    dir = resolve(dir, '..');
+  }
+  throw new Error('cannot find the migrations/ directory next to the project');
+}
+
+export interface MigrationFile {
+  version: number;
+  name: string;
+  path: string;
+}
+
+export function listMigrations(dir: string): MigrationFile[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
+  const out: MigrationFile[] = [];
+  for (const file of files) {
+    const m = /^(\d+)_([\w-]+)\.sql$/.exec(file);
+    if (!m) throw new Error(`migration file name ${file} must look like 001_name.sql`);
+    out.push({ version: Number(m[1]), name: m[2], path: join(dir, file) });
+  }
+  out.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i].version === out[i - 1].version) throw new Error(`two migrations numbered ${out[i].version}`);
+  }
+  return out;
+}
+
+/** Applies pending migrations; returns the ones applied now. */
+export async function migrate(db: Db, dir = defaultMigrationsDir()): Promise<MigrationFile[]> {
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (
+       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+  );
+  const done = new Set((await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+  const applied: MigrationFile[] = [];
+  for (const m of listMigrations(dir)) {
+    if (done.has(m.version)) continue;
+    const sql = readFileSync(m.path, 'utf8');
+    await db.transaction(async () => {
+      await db.exec(sql);
+      await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
+    });
+    applied.push(m);
+  }
+  return applied;
+}
