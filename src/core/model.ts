@@ -1,0 +1,106 @@
+/** The bot's own vocabulary: rows as the store holds them, and the states they move through. */
+
+export type Backend = 'native' | 'lava';
+export const BACKENDS: readonly Backend[] = ['native', 'lava'];
+
+export type BuildState =
+  | 'pending' // recorded, not yet submitted
+  | 'submitting' // submission started; after a crash the job may or may not exist
+  | 'queued'
+  | 'running'
+  | 'passed'
+  | 'failed' // the change's fault: the build broke
+  | 'infra' // the lab's fault: LAVA Incomplete, dead host, refused submission
+  | 'cancelled'
+  | 'error'; // the bot could not submit it (bad template, 4xx): needs an operator
+
+export const FINAL_BUILD_STATES: ReadonlySet<BuildState> = new Set(['passed', 'failed', 'infra', 'cancelled', 'error']);
+
+export type RequestState = 'active' | 'superseded' | 'closed' | 'done';
+export type CommentKind = 'ack' | 'results';
+export type CommentState = 'pending' | 'posting' | 'posted' | 'printed';
+
+/** Launchpad's proposal statuses after which nothing more will be merged. */
+export const FINAL_PROPOSAL_STATUSES: ReadonlySet<string> = new Set(['Merged', 'Rejected', 'Superseded']);
+
+export interface ProposalRow {
+  id: number;
+  self_link: string;
+  web_link: string;
+  source_branch_link: string;
+  source_branch: string;
+  target_branch_link: string;
+  target_branch: string;
+  queue_status: string;
+  http_etag: string | null;
+  tracked: number;
+  first_seen_at: string;
+  updated_at: string;
+}
+
+export interface BranchRow {
+  self_link: string;
+  unique_name: string;
+  bzr_identity: string;
+  last_scanned_id: string | null;
+  revision_count: number;
+  http_etag: string | null;
+  checked_at: string;
+}
+
+export interface RequestRow {
+  id: number;
+  proposal_id: number | null;
+  branch: string;
+  revision_id: string;
+  revno: number;
+  state: RequestState;
+  superseded_by: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface BuildRow {
+  id: number;
+  request_id: number;
+  target: string;
+  backend: Backend;
+  state: BuildState;
+  submit_key: string;
+  external_id: string | null;
+  job_url: string | null;
+  log_url: string | null;
+  results_url: string | null;
+  cancel_requested: number;
+  detail: string | null;
+  test_summary: string | null;
+  submitted_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface CommentRow {
+  id: number;
+  request_id: number;
+  proposal_id: number;
+  kind: CommentKind;
+  marker: string;
+  subject: string;
+  body: string;
+  state: CommentState;
+  attempts: number;
+  posted_link: string | null;
+  last_error: string | null;
+  created_at: string;
+  posted_at: string | null;
+}
+
+/** Per-tool DejaGnu counts stored on a build, e.g. { gcc: { PASS: 10, FAIL: 1 } }. */
+export type TestSummary = Record<string, Record<string, number>>;
+
+/** The hidden last line that lets the bot recognise its own comment on Launchpad. */
+export function commentMarker(requestId: number, kind: CommentKind): string {
+  return `${requestId}/${kind}`;
+}
+export const MARKER_PREFIX = 'cbuild-bot-ref: ';

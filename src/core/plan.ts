@@ -1,0 +1,148 @@
+/**
+ * Pure decisions: from the store's state and the config, what to build, what
+ * to cancel, which comments are due. No I/O and no clock, so every rule here
+ * is unit-tested directly.
+ */
+import {
+  FINAL_BUILD_STATES,
+  FINAL_PROPOSAL_STATUSES,
+  type Backend,
+  type BranchRow,
+  type BuildRow,
+  type CommentKind,
+  type CommentRow,
+  type ProposalRow,
+  type RequestRow,
+} from './model.js';
+
+export interface PlanConfig {
+  /** Proposal statuses that get builds. */
+  statuses: readonly string[];
+  /** Target names, in config order. */
+  targets: readonly string[];
+  backends: readonly Backend[];
+}
+
+export interface NewRequest {
+  proposalId: number;
+  branch: string;
+  revisionId: string;
+  revno: number;
+  builds: { target: string; backend: Backend }[];
+}
+
+export interface RequestPlan {
+  create: NewRequest[];
+  /** Older revisions of a proposal: their unfinished builds are cancelled and their results never posted. */
+  supersede: { requestId: number; proposalId: number }[];
+  /** Proposals that left the watched statuses (merged, rejected, …): stop and cancel. */
+  close: { requestId: number; reason: string }[];
+}
+
+/**
+ * Which requests to create, supersede or close, given each tracked proposal's
+ * current source branch state. A (proposal, revision) pair is built once: a
+ * revision seen before (even a superseded one) is never requested again.
+ */
+export function planRequests(
+  proposals: readonly ProposalRow[],
+  branches: ReadonlyMap<string, BranchRow>,
+  requests: readonly RequestRow[],
+  config: PlanConfig,
+): RequestPlan {
+  const plan: RequestPlan = { create: [], supersede: [], close: [] };
+  const byProposal = new Map<number, RequestRow[]>();
+  for (const r of requests) {
+    if (r.proposal_id === null) continue;
+    const list = byProposal.get(r.proposal_id) ?? [];
+    list.push(r);
+    byProposal.set(r.proposal_id, list);
+  }
+  for (const proposal of proposals) {
+    const own = byProposal.get(proposal.id) ?? [];
+    const active = own.filter((r) => r.state === 'active');
+    const wanted = proposal.tracked === 1 && config.statuses.includes(proposal.queue_status);
+    if (!wanted) {
+      const reason = FINAL_PROPOSAL_STATUSES.has(proposal.queue_status)
+        ? `proposal is ${proposal.queue_status}`
+        : `proposal status is ${proposal.queue_status}, which is not built`;
+      for (const r of active) plan.close.push({ requestId: r.id, reason });
+      continue;
+    }
+    const branch = branches.get(proposal.source_branch_link);
+    if (!branch?.last_scanned_id) continue; // not scanned by Launchpad yet: nothing to build
+    const revision = branch.last_scanned_id;
+    for (const r of active) {
+      if (r.revision_id !== revision) plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
+    }
+    if (!own.some((r) => r.revision_id === revision)) {
+      plan.create.push({
+        proposalId: proposal.id,
+        branch: proposal.source_branch,
+        revisionId: revision,
+        revno: branch.revision_count,
+        builds: config.targets.flatMap((target) => config.backends.map((backend) => ({ target, backend }))),
+      });
+    }
+  }
+  return plan;
+}
+
+export interface BuildPlan {
+  submit: BuildRow[];
+  /** Builds whose submission may or may not have happened before a crash: find the job first. */
+  recover: BuildRow[];
+  cancel: BuildRow[];
+  poll: BuildRow[];
+}
+
+/** What to do with each unfinished build. */
+export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>): BuildPlan {
+  const plan: BuildPlan = { submit: [], recover: [], cancel: [], poll: [] };
+  for (const b of builds) {
+    if (FINAL_BUILD_STATES.has(b.state)) continue;
+    const request = requests.get(b.request_id);
+    const live = request?.state === 'active';
+    if (b.cancel_requested || !live) {
+      plan.cancel.push(b);
+    } else if (b.state === 'pending') {
+      plan.submit.push(b);
+    } else if (b.state === 'submitting') {
+      plan.recover.push(b);
+    } else {
+      plan.poll.push(b);
+    }
+  }
+  return plan;
+}
+
+export interface DueComment {
+  requestId: number;
+  proposalId: number;
+  kind: CommentKind;
+}
+
+/**
+ * Comments that are due: an acknowledgement once every build of an active
+ * request is submitted (so it can link to the jobs), and one results comment
+ * once every build is final. Superseded and closed requests get no results
+ * comment: their results are not current.
+ */
+export function planComments(
+  requests: readonly RequestRow[],
+  buildsByRequest: ReadonlyMap<number, readonly BuildRow[]>,
+  comments: readonly CommentRow[],
+): DueComment[] {
+  const have = new Set(comments.map((c) => `${c.request_id}/${c.kind}`));
+  const due: DueComment[] = [];
+  for (const r of requests) {
+    if (r.state !== 'active' || r.proposal_id === null) continue;
+    const builds = buildsByRequest.get(r.id) ?? [];
+    if (builds.length === 0) continue;
+    const submitted = builds.every((b) => b.state !== 'pending' && b.state !== 'submitting');
+    const final = builds.every((b) => FINAL_BUILD_STATES.has(b.state));
+    if (submitted && !have.has(`${r.id}/ack`)) due.push({ requestId: r.id, proposalId: r.proposal_id, kind: 'ack' });
+    if (final && !have.has(`${r.id}/results`)) due.push({ requestId: r.id, proposalId: r.proposal_id, kind: 'results' });
+  }
+  return due;
+}

@@ -1,0 +1,145 @@
+/**
+ * The one comment formatter. Launchpad comments are plain text, so results are
+ * fixed-width tables; every comment ends with the hidden marker line the bot
+ * uses to recognise its own comments after a restart.
+ */
+import { MARKER_PREFIX, commentMarker, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+
+export interface ComposedComment {
+  kind: CommentKind;
+  marker: string;
+  subject: string;
+  body: string;
+}
+
+/** Pads columns to their widest cell; the last column is left ragged. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** "4h 05m", "12m 03s", "45s": compact and unambiguous in a table. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+const RESULT_WORDS: Record<string, string> = {
+  passed: 'PASS',
+  failed: 'BUILD FAILED',
+  infra: 'INFRASTRUCTURE FAILURE',
+  cancelled: 'CANCELLED',
+  error: 'NOT SUBMITTED',
+};
+
+function backendName(b: BuildRow): string {
+  return b.backend === 'lava' ? 'LAVA' : 'CBuild';
+}
+
+function revisionLine(request: RequestRow, proposal: ProposalRow): string {
+  return `revision ${request.revno} (${request.revision_id}) of lp:${proposal.source_branch}`;
+}
+
+function subjectFor(proposal: ProposalRow): string {
+  return `Re: [Merge] lp:${proposal.source_branch} into lp:${proposal.target_branch}`;
+}
+
+function withMarker(lines: string[], request: RequestRow, kind: CommentKind): string {
+  return [...lines, '', `${MARKER_PREFIX}${commentMarker(request.id, kind)}`].join('\n');
+}
+
+function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[]): BuildRow[] {
+  const rank = (b: BuildRow) => targetOrder.indexOf(b.target) * 2 + (b.backend === 'native' ? 0 : 1);
+  return [...builds].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The short acknowledgement: what was queued where, with links. */
+export function composeAck(
+  proposal: ProposalRow,
+  request: RequestRow,
+  builds: readonly BuildRow[],
+  targetOrder: readonly string[],
+): ComposedComment {
+  const rows = sortBuilds(builds, targetOrder).map((b) => [
+    b.target,
+    backendName(b),
+    b.state === 'error' || b.state === 'infra' ? `not queued: ${b.detail ?? 'unknown error'}` : b.job_url ?? b.external_id ?? '',
+  ]);
+  const lines = [
+    `cbuild-bot has queued ${revisionLine(request, proposal)} for build:`,
+    '',
+    textTable(['target', 'backend', 'job'], rows),
+    '',
+    'One more comment will follow with the results when every build has finished.',
+  ];
+  return { kind: 'ack', marker: commentMarker(request.id, 'ack'), subject: subjectFor(proposal), body: withMarker(lines, request, 'ack') };
+}
+
+const COUNT_COLUMNS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'UNRESOLVED', 'UNSUPPORTED'];
+
+/** The results comment: target × backend table, test counts, and what went wrong where. */
+export function composeResults(
+  proposal: ProposalRow,
+  request: RequestRow,
+  builds: readonly BuildRow[],
+  targetOrder: readonly string[],
+): ComposedComment {
+  const sorted = sortBuilds(builds, targetOrder);
+  const rows = sorted.map((b) => {
+    const duration =
+      b.started_at && b.finished_at ? formatDuration(Date.parse(b.finished_at) - Date.parse(b.started_at)) : '-';
+    return [b.target, backendName(b), RESULT_WORDS[b.state] ?? b.state.toUpperCase(), duration, b.log_url ?? b.job_url ?? '-'];
+  });
+  const allPassed = sorted.every((b) => b.state === 'passed');
+  const failed = sorted.filter((b) => b.state === 'failed');
+  const infra = sorted.filter((b) => b.state === 'infra' || b.state === 'error');
+  const headline = allPassed
+    ? `cbuild-bot built ${revisionLine(request, proposal)}: every build passed.`
+    : failed.length
+      ? `cbuild-bot built ${revisionLine(request, proposal)}: the build FAILED on ${failed.map((b) => `${b.target} (${backendName(b)})`).join(', ')}.`
+      : `cbuild-bot built ${revisionLine(request, proposal)}: no build failed because of this change, but some builds could not run.`;
+  const lines = [headline, '', textTable(['target', 'backend', 'result', 'duration', 'log'], rows)];
+
+  const testRows: string[][] = [];
+  for (const b of sorted) {
+    if (!b.test_summary) continue;
+    const summary = JSON.parse(b.test_summary) as TestSummary;
+    for (const [tool, counts] of Object.entries(summary)) {
+      testRows.push([b.target, backendName(b), tool, ...COUNT_COLUMNS.map((c) => String(counts[c] ?? 0))]);
+    }
+  }
+  if (testRows.length) {
+    lines.push('', 'Test suite results (DejaGnu .sum counts):', '', textTable(['target', 'backend', 'tool', ...COUNT_COLUMNS], testRows));
+  }
+  if (infra.length) {
+    lines.push('', 'Infrastructure failures are problems of the build lab, not of this change:');
+    for (const b of infra) lines.push(`  ${b.target} (${backendName(b)}): ${b.detail ?? 'no detail given'}`);
+  }
+  const withJobs = sorted.filter((b) => b.job_url && b.log_url && b.job_url !== b.log_url);
+  if (withJobs.length) {
+    lines.push('', 'Jobs:');
+    for (const b of withJobs) lines.push(`  ${b.target} (${backendName(b)}): ${b.job_url}`);
+  }
+  return {
+    kind: 'results',
+    marker: commentMarker(request.id, 'results'),
+    subject: subjectFor(proposal),
+    body: withMarker(lines, request, 'results'),
+  };
+}
+
+/** True when a comment body is the bot's comment with this marker (its last non-empty line). */
+export function hasMarker(body: string, marker: string): boolean {
+  const lines = body.replace(/\r\n/g, '\n').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines[lines.length - 1] === `${MARKER_PREFIX}${marker}`;
+}

@@ -1,0 +1,260 @@
+/**
+ * Every query the bot makes, in one place. Writes that must stay consistent
+ * (a request with its builds; a comment with its request's state) run in one
+ * transaction, so a crash never leaves half a decision behind.
+ */
+import { Db, type SqlParam } from './db.js';
+import { migrate } from './migrate.js';
+import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestRow, RequestState } from '../core/model.js';
+
+export interface ProposalFacts {
+  self_link: string;
+  web_link: string;
+  source_branch_link: string;
+  source_branch: string;
+  target_branch_link: string;
+  target_branch: string;
+  queue_status: string;
+  http_etag: string | null;
+}
+
+export interface NewBuild {
+  target: string;
+  backend: Backend;
+  submit_key: string;
+}
+
+type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend' | 'submit_key'>>;
+
+export class Store {
+  private constructor(readonly db: Db) {}
+
+  /** Opens the database and applies pending migrations. */
+  static async open(path: string): Promise<Store> {
+    const db = await Db.open(path);
+    await migrate(db);
+    return new Store(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // --- proposals and branches ---
+
+  async upsertProposal(facts: ProposalFacts, now: string): Promise<{ row: ProposalRow; changed: boolean }> {
+    const existing = await this.proposalByLink(facts.self_link);
+    if (!existing) {
+      await this.db.run(
+        `INSERT INTO proposals (self_link, web_link, source_branch_link, source_branch, target_branch_link, target_branch,
+           queue_status, http_etag, tracked, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+        [facts.self_link, facts.web_link, facts.source_branch_link, facts.source_branch, facts.target_branch_link,
+          facts.target_branch, facts.queue_status, facts.http_etag, now, now],
+      );
+      return { row: (await this.proposalByLink(facts.self_link))!, changed: true };
+    }
+    const changed = existing.http_etag !== facts.http_etag || existing.queue_status !== facts.queue_status || existing.tracked !== 1;
+    if (changed) {
+      await this.db.run(
+        `UPDATE proposals SET web_link = ?, source_branch_link = ?, source_branch = ?, target_branch_link = ?,
+           target_branch = ?, queue_status = ?, http_etag = ?, tracked = 1, updated_at = ? WHERE id = ?`,
+        [facts.web_link, facts.source_branch_link, facts.source_branch, facts.target_branch_link, facts.target_branch,
+          facts.queue_status, facts.http_etag, now, existing.id],
+      );
+    }
+    return { row: (await this.proposalByLink(facts.self_link))!, changed };
+  }
+
+  proposalByLink(selfLink: string): Promise<ProposalRow | undefined> {
+    return this.db.get<ProposalRow>('SELECT * FROM proposals WHERE self_link = ?', [selfLink]);
+  }
+
+  proposalById(id: number): Promise<ProposalRow | undefined> {
+    return this.db.get<ProposalRow>('SELECT * FROM proposals WHERE id = ?', [id]);
+  }
+
+  trackedProposals(): Promise<ProposalRow[]> {
+    return this.db.all<ProposalRow>('SELECT * FROM proposals WHERE tracked = 1 ORDER BY id');
+  }
+
+  allProposals(): Promise<ProposalRow[]> {
+    return this.db.all<ProposalRow>('SELECT * FROM proposals ORDER BY id');
+  }
+
+  async setProposalStatus(id: number, queueStatus: string, tracked: boolean, etag: string | null, now: string): Promise<void> {
+    await this.db.run('UPDATE proposals SET queue_status = ?, tracked = ?, http_etag = ?, updated_at = ? WHERE id = ?', [
+      queueStatus, tracked ? 1 : 0, etag, now, id,
+    ]);
+  }
+
+  branch(selfLink: string): Promise<BranchRow | undefined> {
+    return this.db.get<BranchRow>('SELECT * FROM branches WHERE self_link = ?', [selfLink]);
+  }
+
+  async branches(): Promise<Map<string, BranchRow>> {
+    const rows = await this.db.all<BranchRow>('SELECT * FROM branches');
+    return new Map(rows.map((r) => [r.self_link, r]));
+  }
+
+  async upsertBranch(row: BranchRow): Promise<void> {
+    await this.db.run(
+      `INSERT INTO branches (self_link, unique_name, bzr_identity, last_scanned_id, revision_count, http_etag, checked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(self_link) DO UPDATE SET unique_name = excluded.unique_name, bzr_identity = excluded.bzr_identity,
+         last_scanned_id = excluded.last_scanned_id, revision_count = excluded.revision_count,
+         http_etag = excluded.http_etag, checked_at = excluded.checked_at`,
+      [row.self_link, row.unique_name, row.bzr_identity, row.last_scanned_id, row.revision_count, row.http_etag, row.checked_at],
+    );
+  }
+
+  // --- requests and builds ---
+
+  /** Every request of the given proposals (any state), for the planner's "seen before" rule. */
+  requestsOfProposals(proposalIds: number[]): Promise<RequestRow[]> {
+    if (proposalIds.length === 0) return Promise.resolve([]);
+    return this.db.all<RequestRow>(
+      `SELECT * FROM requests WHERE proposal_id IN (${proposalIds.map(() => '?').join(',')}) ORDER BY id`,
+      proposalIds,
+    );
+  }
+
+  requestsInState(state: RequestState): Promise<RequestRow[]> {
+    return this.db.all<RequestRow>('SELECT * FROM requests WHERE state = ? ORDER BY id', [state]);
+  }
+
+  request(id: number): Promise<RequestRow | undefined> {
+    return this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', [id]);
+  }
+
+  recentRequests(limit: number): Promise<RequestRow[]> {
+    return this.db.all<RequestRow>('SELECT * FROM requests ORDER BY id DESC LIMIT ?', [limit]);
+  }
+
+  /**
+   * Records a request and all its builds atomically. `submitKey` derives each
+   * build's idempotency key from the new request id.
+   */
+  async createRequest(
+    req: { proposalId: number | null; branch: string; revisionId: string; revno: number },
+    builds: { target: string; backend: Backend }[],
+    submitKey: (requestId: number, build: { target: string; backend: Backend }) => string,
+    now: string,
+  ): Promise<number> {
+    return this.db.transaction(async () => {
+      const { lastID } = await this.db.run(
+        `INSERT INTO requests (proposal_id, branch, revision_id, revno, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
+        [req.proposalId, req.branch, req.revisionId, req.revno, now],
+      );
+      for (const b of builds) {
+        await this.db.run(
+          `INSERT INTO builds (request_id, target, backend, state, submit_key, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
+          [lastID, b.target, b.backend, submitKey(lastID, b), now],
+        );
+      }
+      return lastID;
+    });
+  }
+
+  /** Ends a request (superseded/closed) and flags its unfinished builds for cancellation, atomically. */
+  async endRequest(id: number, state: 'superseded' | 'closed', now: string, supersededBy?: number): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.run('UPDATE requests SET state = ?, superseded_by = ?, finished_at = ? WHERE id = ? AND state = ?', [
+        state, supersededBy ?? null, now, id, 'active',
+      ]);
+      await this.db.run(
+        `UPDATE builds SET cancel_requested = 1, updated_at = ? WHERE request_id = ?
+           AND state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error')`,
+        [now, id],
+      );
+    });
+  }
+
+  unfinishedBuilds(): Promise<BuildRow[]> {
+    return this.db.all<BuildRow>(
+      `SELECT * FROM builds WHERE state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error') ORDER BY id`,
+    );
+  }
+
+  async buildsOfRequests(ids: number[]): Promise<Map<number, BuildRow[]>> {
+    const out = new Map<number, BuildRow[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.all<BuildRow>(
+      `SELECT * FROM builds WHERE request_id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+      ids,
+    );
+    for (const r of rows) out.set(r.request_id, [...(out.get(r.request_id) ?? []), r]);
+    return out;
+  }
+
+  build(id: number): Promise<BuildRow | undefined> {
+    return this.db.get<BuildRow>('SELECT * FROM builds WHERE id = ?', [id]);
+  }
+
+  async updateBuild(id: number, patch: BuildPatch, now: string): Promise<void> {
+    const entries = Object.entries({ ...patch, updated_at: now }).filter(([, v]) => v !== undefined);
+    await this.db.run(`UPDATE builds SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [
+      ...entries.map(([, v]) => v as SqlParam),
+      id,
+    ]);
+  }
+
+  async setBuildState(id: number, state: BuildState, now: string, patch: BuildPatch = {}): Promise<void> {
+    await this.updateBuild(id, { ...patch, state }, now);
+  }
+
+  // --- comments (outbox) ---
+
+  /**
+   * Queues a comment. For a results comment the request is marked done in the
+   * same transaction, so it is never queued twice.
+   */
+  async queueComment(
+    c: { requestId: number; proposalId: number; kind: CommentKind; marker: string; subject: string; body: string },
+    now: string,
+  ): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.run(
+        `INSERT OR IGNORE INTO comments (request_id, proposal_id, kind, marker, subject, body, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+        [c.requestId, c.proposalId, c.kind, c.marker, c.subject, c.body, now],
+      );
+      if (c.kind === 'results') {
+        await this.db.run(`UPDATE requests SET state = 'done', finished_at = ? WHERE id = ? AND state = 'active'`, [now, c.requestId]);
+      }
+    });
+  }
+
+  commentsOfRequests(ids: number[]): Promise<CommentRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.all<CommentRow>(`SELECT * FROM comments WHERE request_id IN (${ids.map(() => '?').join(',')})`, ids);
+  }
+
+  outbox(): Promise<CommentRow[]> {
+    return this.db.all<CommentRow>(`SELECT * FROM comments WHERE state IN ('pending', 'posting') ORDER BY id`);
+  }
+
+  allComments(): Promise<CommentRow[]> {
+    return this.db.all<CommentRow>('SELECT * FROM comments ORDER BY id');
+  }
+
+  /** Marks a comment as being posted: from here a crash is resolved by looking for its marker. */
+  async markPosting(id: number): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = 'posting', attempts = attempts + 1 WHERE id = ?`, [id]);
+  }
+
+  async markPosted(id: number, link: string | null, state: 'posted' | 'printed', now: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = ?, posted_link = ?, posted_at = ?, last_error = NULL WHERE id = ?`, [
+      state, link, now, id,
+    ]);
+  }
+
+  /** A definite refusal (4xx): the comment was not posted, try again next cycle. */
+  async markRefused(id: number, error: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = 'pending', last_error = ? WHERE id = ?`, [error, id]);
+  }
+
+  /** An ambiguous failure: it may have been posted; the marker check decides next cycle. */
+  async markUncertain(id: number, error: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET last_error = ? WHERE id = ?`, [error, id]);
+  }
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { planBuilds, planComments, planRequests, type PlanConfig } from '../../src/core/plan.js';
+import type { BranchRow, BuildRow, CommentRow, ProposalRow, RequestRow } from '../../src/core/model.js';
+
+const config: PlanConfig = { statuses: ['Needs review', 'Work in progress'], targets: ['a9hf', 'x86_64'], backends: ['native', 'lava'] };
+
+function proposal(id: number, over: Partial<ProposalRow> = {}): ProposalRow {
+  return {
+    id, self_link: `http://lp/1.0/~u/p/b${id}/+merge/${id}`, web_link: `http://lp/~u/p/b${id}/+merge/${id}`,
+    source_branch_link: `http://lp/1.0/~u/p/b${id}`, source_branch: `~u/p/b${id}`,
+    target_branch_link: 'http://lp/1.0/~l/p/trunk', target_branch: '~l/p/trunk', queue_status: 'Needs review',
+    http_etag: '"a-b"', tracked: 1, first_seen_at: 't', updated_at: 't', ...over,
+  };
+}
+function branch(id: number, rev: string | null, count = 3): [string, BranchRow] {
+  const link = `http://lp/1.0/~u/p/b${id}`;
+  return [link, { self_link: link, unique_name: `~u/p/b${id}`, bzr_identity: `lp:~u/p/b${id}`, last_scanned_id: rev, revision_count: count, http_etag: null, checked_at: 't' }];
+}
+function request(id: number, proposalId: number, rev: string, state: RequestRow['state'] = 'active'): RequestRow {
+  return { id, proposal_id: proposalId, branch: `~u/p/b${proposalId}`, revision_id: rev, revno: 3, state, superseded_by: null, created_at: 't', finished_at: null };
+}
+function build(id: number, requestId: number, state: BuildRow['state'], over: Partial<BuildRow> = {}): BuildRow {
+  return {
+    id, request_id: requestId, target: 'a9hf', backend: 'lava', state, submit_key: `k${id}`, external_id: null, job_url: null,
+    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, submitted_at: null,
+    started_at: null, finished_at: null, updated_at: 't', ...over,
+  };
+}
+
+describe('core/plan', () => {
+  describe('planRequests', () => {
+    it('creates one request per new (proposal, revision) with a build per target and backend', () => {
+      const plan = planRequests([proposal(1)], new Map([branch(1, 'rev-a', 7)]), [], config);
+      assert.equal(plan.create.length, 1);
+      assert.deepEqual(plan.create[0], {
+        proposalId: 1, branch: '~u/p/b1', revisionId: 'rev-a', revno: 7,
+        builds: [
+          { target: 'a9hf', backend: 'native' }, { target: 'a9hf', backend: 'lava' },
+          { target: 'x86_64', backend: 'native' }, { target: 'x86_64', backend: 'lava' },
+        ],
+      });
+    });
+
+    it('does nothing for a revision that already has a request', () => {
+      const plan = planRequests([proposal(1)], new Map([branch(1, 'rev-a')]), [request(5, 1, 'rev-a')], config);
+      assert.deepEqual(plan, { create: [], supersede: [], close: [] });
+    });
+
+    it('supersedes the active request when a new revision appears', () => {
+      const plan = planRequests([proposal(1)], new Map([branch(1, 'rev-b')]), [request(5, 1, 'rev-a')], config);
+      assert.equal(plan.create.length, 1);
+      assert.equal(plan.create[0].revisionId, 'rev-b');
+      assert.deepEqual(plan.supersede, [{ requestId: 5, proposalId: 1 }]);
+    });
+
+    it('never rebuilds a revision seen before, even after it was superseded', () => {
+      const plan = planRequests(
+        [proposal(1)], new Map([branch(1, 'rev-a')]),
+        [request(5, 1, 'rev-a', 'superseded'), request(6, 1, 'rev-b')], config,
+      );
+      assert.deepEqual(plan.create, []);
+      assert.deepEqual(plan.supersede, [{ requestId: 6, proposalId: 1 }]);
+    });
+
+    it('closes the requests of merged, rejected or unwatched proposals', () => {
+      const plan = planRequests(
+        [proposal(1, { queue_status: 'Merged', tracked: 0 }), proposal(2, { queue_status: 'Approved' })],
+        new Map([branch(1, 'rev-a'), branch(2, 'rev-c')]),
+        [request(5, 1, 'rev-a'), request(6, 2, 'rev-c')], config,
+      );
+      assert.deepEqual(plan.close, [
+        { requestId: 5, reason: 'proposal is Merged' },
+        { requestId: 6, reason: 'proposal status is Approved, which is not built' },
+      ]);
+      assert.deepEqual(plan.create, []);
+    });
+
+    it('waits for Launchpad to scan a branch that has no revision yet', () => {
+      assert.deepEqual(planRequests([proposal(1)], new Map([branch(1, null)]), [], config).create, []);
+    });
+  });
+
+  describe('planBuilds', () => {
+    it('submits pending, recovers submitting, polls the rest and cancels those of ended requests', () => {
+      const requests = new Map([[1, request(1, 1, 'a')], [2, request(2, 2, 'b', 'superseded')]]);
+      const plan = planBuilds(
+        [build(1, 1, 'pending'), build(2, 1, 'submitting'), build(3, 1, 'running'), build(4, 2, 'queued'), build(5, 1, 'passed'),
+          build(6, 1, 'queued', { cancel_requested: 1 })],
+        requests,
+      );
+      assert.deepEqual(plan.submit.map((b) => b.id), [1]);
+      assert.deepEqual(plan.recover.map((b) => b.id), [2]);
+      assert.deepEqual(plan.poll.map((b) => b.id), [3]);
+      assert.deepEqual(plan.cancel.map((b) => b.id), [4, 6]);
+    });
+  });
+
+  describe('planComments', () => {
+    const comment = (requestId: number, kind: CommentRow['kind']): CommentRow => ({
+      id: 1, request_id: requestId, proposal_id: 1, kind, marker: `${requestId}/${kind}`, subject: '', body: '', state: 'posted',
+      attempts: 1, posted_link: null, last_error: null, created_at: 't', posted_at: 't',
+    });
+
+    it('acknowledges once every build is submitted, and reports once every build is final', () => {
+      const r = request(1, 1, 'a');
+      assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'queued'), build(2, 1, 'pending')]]]), []), []);
+      assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'queued'), build(2, 1, 'running')]]]), []), [
+        { requestId: 1, proposalId: 1, kind: 'ack' },
+      ]);
+      assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'passed'), build(2, 1, 'infra')]]]), [comment(1, 'ack')]), [
+        { requestId: 1, proposalId: 1, kind: 'results' },
+      ]);
+    });
+
+    it('never queues a comment twice and never reports a superseded request', () => {
+      const done = [build(1, 1, 'passed')];
+      assert.deepEqual(planComments([request(1, 1, 'a')], new Map([[1, done]]), [comment(1, 'ack'), comment(1, 'results')]), []);
+      assert.deepEqual(planComments([request(1, 1, 'a', 'superseded')], new Map([[1, done]]), []), []);
+    });
+  });
+});
