@@ -33,10 +33,14 @@ export function checkRevisionId(revisionId: string): string {
  */
 export function cbuildJobName(product: string, branchUniqueName: string, revno: number, requestId: number): string {
   const [owner, , name] = checkBranchName(branchUniqueName).slice(1).split('/');
-  return `${product}+bzr${revno}~${owner}~${name}~r${requestId}`.replace(/[^A-Za-z0-9.+~_-]/g, '_').slice(0, 200);
+  const key = `~r${requestId}`;
+  // Shorten the descriptive middle, never the request key that makes the name unique.
+  const body = `${product}+bzr${revno}~${owner}~${name}`.replace(/[^A-Za-z0-9.+~_-]/g, '_');
+  return body.slice(0, 200 - key.length) + key;
 }
 
 /** LAVA job name: identifies the request, so a crash between submit and record is recoverable. */
 export function lavaJobName(requestId: number, target: string, cbuildJob: string): string {
-  return `cbuild-bot r${requestId} ${target} ${cbuildJob}`.slice(0, 200);
+  const key = `cbuild-bot r${requestId} ${target} `;
+  return key + cbuildJob.slice(0, 200 - key.length);
 }
