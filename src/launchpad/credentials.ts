@@ -1,0 +1,86 @@
+/**
+ * launchpadlib's credentials file (`UnencryptedFileCredentialStore`), so the
+ * bot can share a token made with launchpadlib or Tarmac:
+ *
+ *     [1]
+ *     consumer_key = cbuild-bot
+ *     consumer_secret =
+ *     access_token = <20 characters>
+ *     access_secret = <80 characters>
+ *
+ * The token and its secret are registered for redaction as soon as they are read.
+ */
+import { readFileSync } from 'node:fs';
+import { registerSecret } from '../secrets.js';
+import type { OAuthSigner } from './oauth.js';
+
+export type LaunchpadCredentials = OAuthSigner;
+
+const REQUIRED_KEYS = ['consumer_key', 'consumer_secret', 'access_token', 'access_secret'] as const;
+
+export class CredentialsFileError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`Launchpad credentials file ${file}: ${problem}`);
+    this.name = 'CredentialsFileError';
+  }
+}
+
+/** Reads and checks a launchpadlib credentials file. */
+export function readCredentialsFile(path: string): LaunchpadCredentials {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CredentialsFileError(path, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseCredentials(text, path);
+}
+
+/** Parses the file's text (Python ConfigParser syntax); `file` names it in errors. */
+export function parseCredentials(text: string, file: string): LaunchpadCredentials {
+  const section = readSection(text, '1', file);
+  if (!section) throw new CredentialsFileError(file, 'no [1] section (is this a launchpadlib credentials file?)');
+  const missing = REQUIRED_KEYS.filter((key) => !section.has(key));
+  if (missing.length > 0) throw new CredentialsFileError(file, `[1] has no ${missing.join(', ')}`);
+  const credentials = {
+    consumerKey: section.get('consumer_key')!,
+    consumerSecret: section.get('consumer_secret')!,
+    accessToken: section.get('access_token')!,
+    accessSecret: section.get('access_secret')!,
+  };
+  registerSecret(credentials.accessToken);
+  registerSecret(credentials.accessSecret);
+  registerSecret(credentials.consumerSecret);
+  if (!credentials.consumerKey) throw new CredentialsFileError(file, 'consumer_key is empty');
+  if (!credentials.accessToken) throw new CredentialsFileError(file, 'access_token is empty');
+  return credentials;
+}
+
+/** The options of one `[name]` section, keys lower-cased as ConfigParser does; null if absent. */
+function readSection(text: string, name: string, file: string): Map<string, string> | null {
+  let current: Map<string, string> | null = null;
+  let wanted: Map<string, string> | null = null;
+  let lastKey: string | null = null;
+  const lines = text.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
+    if (/^\s*([#;]|$)/.test(line)) continue;
+    const header = /^\[([^\]]*)\]\s*$/.exec(line);
+    if (header) {
+      current = new Map();
+      if (header[1] === name) wanted = current;
+      lastKey = null;
+      continue;
+    }
+    if (/^\s/.test(line) && current && lastKey) {
+      current.set(lastKey, `${current.get(lastKey)}\n${line.trim()}`);
+      continue;
+    }
+    const option = /^([^=:]+?)\s*[=:]\s*(.*?)\s*$/.exec(line);
+    if (!option || !current) {
+      throw new CredentialsFileError(file, `line ${index + 1} is neither a [section] nor a "key = value" line`);
+    }
+    lastKey = option[1].trim().toLowerCase();
+    current.set(lastKey, option[2]);
+  }
+  return wanted;
+}

@@ -1,0 +1,389 @@
+/**
+ * The Launchpad simulator's world: people and teams, projects, bzr branches
+ * with their revisions, merge proposals with preview diffs and comments, and
+ * OAuth tokens. Plain records, mutated only through these methods so that the
+ * side effects Launchpad has (a push regenerates the preview diffs of the
+ * proposals the branch is the source of) happen in one place.
+ */
+import { createHash } from 'node:crypto';
+import type { CodeReviewVote, MergeProposalStatus } from './wire.js';
+
+export type TokenPermission = 'READ_PUBLIC' | 'WRITE_PUBLIC';
+
+export interface PersonRecord {
+  id: number;
+  name: string;
+  displayName: string;
+  isTeam: boolean;
+  /** Direct members' names (people or teams); empty for a person. */
+  members: string[];
+  dateCreated: Date;
+}
+
+export interface ProjectRecord {
+  id: number;
+  name: string;
+  displayName: string;
+  dateCreated: Date;
+  /** Series name → unique name of its branch. */
+  seriesBranches: Map<string, string>;
+  developmentFocusSeries: string;
+}
+
+export interface RevisionRecord {
+  revisionId: string;
+  revno: number;
+}
+
+export interface BranchRecord {
+  id: number;
+  owner: string;
+  project: string;
+  name: string;
+  /** `~owner/project/name`. */
+  uniqueName: string;
+  revisions: RevisionRecord[];
+  dateCreated: Date;
+  dateLastModified: Date;
+  lastScanned: Date | null;
+}
+
+export interface ProposalRecord {
+  id: number;
+  source: string;
+  target: string;
+  prerequisite: string | null;
+  registrant: string;
+  status: MergeProposalStatus;
+  description: string | null;
+  commitMessage: string | null;
+  dateCreated: Date;
+  dateReviewRequested: Date | null;
+  dateReviewed: Date | null;
+  dateMerged: Date | null;
+  reviewer: string | null;
+  reviewedRevid: string | null;
+  /** Ids, oldest first; the last one is the current preview diff. */
+  previewDiffs: number[];
+}
+
+export interface PreviewDiffRecord {
+  id: number;
+  proposalId: number;
+  sourceRevisionId: string;
+  targetRevisionId: string | null;
+  prerequisiteRevisionId: string | null;
+  addedLines: number;
+  removedLines: number;
+  dateCreated: Date;
+}
+
+/** A comment as the simulator stores it, including the subject Launchpad never exposes. */
+export interface SimComment {
+  id: number;
+  proposalId: number;
+  author: string;
+  subject: string;
+  content: string;
+  vote: CodeReviewVote | null;
+  reviewType: string | null;
+  dateCreated: Date;
+}
+
+export interface TokenRecord {
+  consumerKey: string;
+  tokenKey: string;
+  tokenSecret: string;
+  person: string;
+  permission: TokenPermission;
+}
+
+/** Statuses after which a proposal leaves `landing_candidates`/`landing_targets`. */
+export const FINAL_STATUSES: ReadonlySet<MergeProposalStatus> = new Set(['Rejected', 'Merged', 'Superseded']);
+
+/** Thrown for seeding mistakes, so a test's setup error reads plainly. */
+export class SimulatorSetupError extends Error {
+  constructor(message: string) {
+    super(`LaunchpadSimulator: ${message}`);
+    this.name = 'SimulatorSetupError';
+  }
+}
+
+const NAME = /^[a-z0-9][a-z0-9+.-]*$/;
+/** Branch names are laxer than other names (launchpad `valid_branch_name`). */
+const BRANCH_NAME = /^[A-Za-z0-9][A-Za-z0-9+._@-]*$/;
+
+export class SimState {
+  readonly people = new Map<string, PersonRecord>();
+  readonly projects = new Map<string, ProjectRecord>();
+  readonly branches = new Map<string, BranchRecord>();
+  readonly proposals = new Map<number, ProposalRecord>();
+  readonly previewDiffs = new Map<number, PreviewDiffRecord>();
+  readonly comments = new Map<number, SimComment>();
+  readonly tokens = new Map<string, TokenRecord>();
+  // Distinct ranges, as real ids of different tables never line up.
+  private nextPersonId = 2000;
+  private nextProjectId = 100;
+  private nextBranchId = 5000;
+  private nextProposalId = 120000;
+  private nextPreviewDiffId = 700000;
+  private nextCommentId = 330000;
+
+  constructor(readonly now: () => Date) {}
+
+  addPerson(name: string, displayName: string): PersonRecord {
+    return this.addPersonRecord(name, displayName, false, []);
+  }
+
+  addTeam(name: string, displayName: string, members: string[]): PersonRecord {
+    for (const member of members) this.person(member);
+    return this.addPersonRecord(name, displayName, true, [...members]);
+  }
+
+  addProject(name: string, displayName: string): ProjectRecord {
+    checkName('project', name);
+    if (this.projects.has(name) || this.people.has(name)) throw new SimulatorSetupError(`the name ${name} is taken`);
+    const project: ProjectRecord = {
+      id: this.nextProjectId++,
+      name,
+      displayName,
+      dateCreated: this.now(),
+      seriesBranches: new Map(),
+      developmentFocusSeries: 'trunk',
+    };
+    this.projects.set(name, project);
+    return project;
+  }
+
+  addBranch(spec: { owner: string; project: string; name: string; series?: string; developmentFocus?: boolean }): BranchRecord {
+    this.person(spec.owner);
+    const project = this.project(spec.project);
+    checkName('branch', spec.name);
+    const uniqueName = `~${spec.owner}/${spec.project}/${spec.name}`;
+    if (this.branches.has(uniqueName)) throw new SimulatorSetupError(`branch ${uniqueName} exists already`);
+    const now = this.now();
+    const branch: BranchRecord = {
+      id: this.nextBranchId++,
+      owner: spec.owner,
+      project: spec.project,
+      name: spec.name,
+      uniqueName,
+      revisions: [],
+      dateCreated: now,
+      dateLastModified: now,
+      lastScanned: null,
+    };
+    this.branches.set(uniqueName, branch);
+    const series = spec.series ?? (spec.developmentFocus ? 'trunk' : undefined);
+    if (series !== undefined) {
+      checkName('series', series);
+      project.seriesBranches.set(series, uniqueName);
+      if (spec.developmentFocus) project.developmentFocusSeries = series;
+    }
+    return branch;
+  }
+
+  /** Appends revisions as a push followed by a scan would; the proposals it is the source of get a new preview diff. */
+  pushRevisions(branchRef: string, count: number): RevisionRecord {
+    if (!Number.isInteger(count) || count < 1) throw new SimulatorSetupError(`cannot push ${count} revisions`);
+    const branch = this.branch(branchRef);
+    const now = this.now();
+    const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+    for (let i = 0; i < count; i++) {
+      const revno = branch.revisions.length + 1;
+      const hex = createHash('sha1').update(`${branch.uniqueName}\n${revno}\n${now.getTime()}`).digest('hex').slice(0, 16);
+      branch.revisions.push({ revisionId: `${branch.owner}@example.com-${stamp}-${hex}`, revno });
+    }
+    branch.dateLastModified = now;
+    branch.lastScanned = now;
+    for (const proposal of this.proposals.values()) {
+      if (proposal.source === branch.uniqueName && !FINAL_STATUSES.has(proposal.status)) this.addPreviewDiff(proposal);
+    }
+    return branch.revisions[branch.revisions.length - 1];
+  }
+
+  createProposal(spec: {
+    source: string;
+    target: string;
+    registrant: string;
+    prerequisite?: string;
+    status?: MergeProposalStatus;
+    description?: string;
+    commitMessage?: string;
+  }): ProposalRecord {
+    const source = this.branch(spec.source);
+    const target = this.branch(spec.target);
+    const prerequisite = spec.prerequisite === undefined ? null : this.branch(spec.prerequisite).uniqueName;
+    this.person(spec.registrant);
+    if (source === target) throw new SimulatorSetupError(`a branch cannot be proposed for merging into itself`);
+    for (const existing of this.proposals.values()) {
+      if (existing.source === source.uniqueName && existing.target === target.uniqueName && !FINAL_STATUSES.has(existing.status)) {
+        throw new SimulatorSetupError(
+          `There is already a branch merge proposal registered for branch ${source.uniqueName} to land on ${target.uniqueName} that is still active.`,
+        );
+      }
+    }
+    const status = spec.status ?? 'Needs review';
+    const now = this.now();
+    const proposal: ProposalRecord = {
+      id: this.nextProposalId++,
+      source: source.uniqueName,
+      target: target.uniqueName,
+      prerequisite,
+      registrant: spec.registrant,
+      status,
+      description: spec.description ?? null,
+      commitMessage: spec.commitMessage ?? null,
+      dateCreated: now,
+      dateReviewRequested: status === 'Work in progress' ? null : now,
+      dateReviewed: status === 'Approved' || status === 'Rejected' ? now : null,
+      dateMerged: status === 'Merged' ? now : null,
+      reviewer: null,
+      reviewedRevid: status === 'Approved' ? (source.revisions[source.revisions.length - 1]?.revisionId ?? null) : null,
+      previewDiffs: [],
+    };
+    this.proposals.set(proposal.id, proposal);
+    if (source.revisions.length > 0) this.addPreviewDiff(proposal);
+    return proposal;
+  }
+
+  /** Changes the queue status with Launchpad's bookkeeping (review dates, `reviewed_revid`). */
+  setStatus(proposal: ProposalRecord, status: MergeProposalStatus, reviewer: string | null, revid?: string): void {
+    const now = this.now();
+    if (proposal.status === 'Approved' && status !== 'Approved') proposal.reviewedRevid = null;
+    if (status === 'Approved' || status === 'Rejected') {
+      proposal.dateReviewed = now;
+      proposal.reviewer = reviewer;
+      if (status === 'Approved') proposal.reviewedRevid = revid ?? this.tip(proposal.source)?.revisionId ?? null;
+    }
+    if (status === 'Needs review' && proposal.dateReviewRequested === null) proposal.dateReviewRequested = now;
+    if (status === 'Merged') proposal.dateMerged = now;
+    proposal.status = status;
+  }
+
+  addComment(spec: {
+    proposal: ProposalRecord;
+    author: string;
+    subject: string;
+    content: string;
+    vote: CodeReviewVote | null;
+    reviewType: string | null;
+  }): SimComment {
+    this.person(spec.author);
+    const comment: SimComment = {
+      id: this.nextCommentId++,
+      proposalId: spec.proposal.id,
+      author: spec.author,
+      subject: spec.subject,
+      content: spec.content,
+      vote: spec.vote,
+      reviewType: spec.reviewType,
+      dateCreated: this.now(),
+    };
+    this.comments.set(comment.id, comment);
+    return comment;
+  }
+
+  registerToken(token: TokenRecord): void {
+    this.person(token.person);
+    if (this.tokens.has(token.tokenKey)) throw new SimulatorSetupError(`token ${token.tokenKey} exists already`);
+    this.tokens.set(token.tokenKey, { ...token });
+  }
+
+  person(name: string): PersonRecord {
+    const person = this.people.get(name);
+    if (!person) throw new SimulatorSetupError(`no person or team named ${name}`);
+    return person;
+  }
+
+  project(name: string): ProjectRecord {
+    const project = this.projects.get(name);
+    if (!project) throw new SimulatorSetupError(`no project named ${name}`);
+    return project;
+  }
+
+  /** A branch by unique name (`~o/p/b`, the `~` optional) or `lp:` URL. */
+  branch(ref: string): BranchRecord {
+    const branch = this.findBranch(ref);
+    if (!branch) throw new SimulatorSetupError(`no branch ${ref}`);
+    return branch;
+  }
+
+  findBranch(ref: string): BranchRecord | undefined {
+    if (ref.startsWith('lp:')) return this.branchByLpPath(ref.slice(3));
+    return this.branches.get(ref.startsWith('~') ? ref : `~${ref}`);
+  }
+
+  /** What `lp:<path>` names: `~o/p/b`, `project` (development focus) or `project/series`. */
+  branchByLpPath(path: string): BranchRecord | undefined {
+    const parts = path.replace(/^\/+/, '').split('/');
+    if (parts[0].startsWith('~')) return parts.length === 3 ? this.branches.get(parts.join('/')) : undefined;
+    const project = this.projects.get(parts[0]);
+    if (!project || parts.length > 2) return undefined;
+    const uniqueName = project.seriesBranches.get(parts[1] ?? project.developmentFocusSeries);
+    return uniqueName === undefined ? undefined : this.branches.get(uniqueName);
+  }
+
+  bzrIdentity(branch: BranchRecord): string {
+    const project = this.project(branch.project);
+    if (project.seriesBranches.get(project.developmentFocusSeries) === branch.uniqueName) return `lp:${project.name}`;
+    for (const [series, uniqueName] of project.seriesBranches) {
+      if (uniqueName === branch.uniqueName) return `lp:${project.name}/${series}`;
+    }
+    return `lp:${branch.uniqueName}`;
+  }
+
+  tip(branchRef: string): RevisionRecord | undefined {
+    const revisions = this.branch(branchRef).revisions;
+    return revisions[revisions.length - 1];
+  }
+
+  /** Everyone who is part of the team directly or through sub-teams (the team itself excluded). */
+  participants(team: PersonRecord): PersonRecord[] {
+    const found = new Map<string, PersonRecord>();
+    const visit = (t: PersonRecord) => {
+      for (const name of t.members) {
+        if (found.has(name) || name === team.name) continue;
+        const member = this.person(name);
+        found.set(name, member);
+        visit(member);
+      }
+    };
+    visit(team);
+    return [...found.values()];
+  }
+
+  proposalComments(proposal: ProposalRecord): SimComment[] {
+    return [...this.comments.values()].filter((c) => c.proposalId === proposal.id);
+  }
+
+  private addPersonRecord(name: string, displayName: string, isTeam: boolean, members: string[]): PersonRecord {
+    checkName(isTeam ? 'team' : 'person', name);
+    if (this.people.has(name) || this.projects.has(name)) throw new SimulatorSetupError(`the name ${name} is taken`);
+    const person: PersonRecord = { id: this.nextPersonId++, name, displayName, isTeam, members, dateCreated: this.now() };
+    this.people.set(name, person);
+    return person;
+  }
+
+  private addPreviewDiff(proposal: ProposalRecord): void {
+    const source = this.tip(proposal.source);
+    if (!source) return;
+    const size = createHash('sha1').update(source.revisionId).digest().readUInt32BE(0);
+    const diff: PreviewDiffRecord = {
+      id: this.nextPreviewDiffId++,
+      proposalId: proposal.id,
+      sourceRevisionId: source.revisionId,
+      targetRevisionId: this.tip(proposal.target)?.revisionId ?? null,
+      prerequisiteRevisionId: proposal.prerequisite === null ? null : (this.tip(proposal.prerequisite)?.revisionId ?? null),
+      addedLines: 1 + (size % 400),
+      removedLines: (size >>> 9) % 100,
+      dateCreated: this.now(),
+    };
+    this.previewDiffs.set(diff.id, diff);
+    proposal.previewDiffs.push(diff.id);
+  }
+}
+
+function checkName(kind: string, name: string): void {
+  if (!(kind === 'branch' ? BRANCH_NAME : NAME).test(name)) throw new SimulatorSetupError(`${kind} name ${JSON.stringify(name)} is not a valid Launchpad name`);
+}

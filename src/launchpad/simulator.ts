@@ -1,0 +1,788 @@
+/**
+ * A local, faithful stand-in for the Launchpad web service 1.0, for tests and
+ * the sandbox: the bzr merge-proposal corner (projects, branches, proposals,
+ * preview diffs, comments, people and teams) with lazr.restful's conventions
+ * (launchpad.md §8): paged collections with opaque next links, ETags and
+ * conditional GET, named operations and their error texts, PLAINTEXT OAuth.
+ * It serves the production WADL, rewritten to its own root, so the real
+ * Python launchpadlib can use it too.
+ *
+ * Tests seed it in-process (addPerson, addBranch, pushRevisions,
+ * createMergeProposal, …), inject faults (failNext) and inspect what clients
+ * did (requests, commentsOf).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { silentLogger, type Logger } from '../log.js';
+import { parseOAuthHeader } from './oauth.js';
+import {
+  CODE_REVIEW_VOTES,
+  DEFAULT_PROPOSAL_STATUSES,
+  MERGE_PROPOSAL_STATUSES,
+  isCodeReviewVote,
+  isMergeProposalStatus,
+  type CodeReviewVote,
+  type Entry,
+  type MergeProposalStatus,
+} from './wire.js';
+import {
+  FINAL_STATUSES,
+  SimState,
+  SimulatorSetupError,
+  type PersonRecord,
+  type ProposalRecord,
+  type SimComment,
+  type TokenPermission,
+} from './sim-state.js';
+import {
+  Links,
+  renderBranch,
+  renderComment,
+  renderPerson,
+  renderPreviewDiff,
+  renderProject,
+  renderProposal,
+  renderServiceRoot,
+} from './sim-representation.js';
+
+export { SimulatorSetupError, type SimComment, type TokenPermission } from './sim-state.js';
+
+export interface LaunchpadSimulatorOptions {
+  clock?: () => Date;
+  /** Page size when a request gives no `ws.size` (Launchpad's default_batch_size: 50). */
+  defaultBatchSize?: number;
+  /** The 1.0 WADL, gzipped (default: the production copy beside this module's source). */
+  wadlPath?: string;
+  logger?: Logger;
+}
+
+/** One request as the simulator saw it. */
+export interface SimulatedRequest {
+  method: string;
+  path: string;
+  /** The query string's parameters (the last value of a repeated key). */
+  query: Record<string, string>;
+  /** `ws.op` from the query or the form body. */
+  operation: string | null;
+  status: number;
+  /** The person the OAuth token belongs to; null for anonymous requests and rejected credentials. */
+  authorized: string | null;
+}
+
+/** Answer the next matching request(s) with `status` instead of serving them. */
+export interface SimulatedFault {
+  pathContains?: string;
+  method?: string;
+  status: number;
+  /** Sent as `Retry-After` (seconds or an HTTP date). */
+  retryAfter?: number | string;
+  body?: string;
+  /** How many requests to fail (default 1). */
+  times?: number;
+}
+
+export interface TokenSpec {
+  consumerKey: string;
+  tokenKey: string;
+  tokenSecret: string;
+  person: string;
+  permission: TokenPermission;
+}
+
+interface SimResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface Principal {
+  person: string | null;
+  permission: TokenPermission | null;
+}
+
+interface RequestContext {
+  method: string;
+  /** Path and query, for next links. */
+  url: URL;
+  /** Query parameters merged with the form body's, as Zope's `request.form`. */
+  params: URLSearchParams;
+  principal: Principal;
+}
+
+type Operation = (ctx: RequestContext) => SimResponse;
+
+/** What a URL names: the generic GET/POST handling is the same for all of them. */
+type Resource =
+  | { kind: 'entry'; render: () => Entry; get?: Record<string, Operation>; post?: Record<string, Operation> }
+  | { kind: 'collection'; items: () => Entry[]; typeLink: string; get?: Record<string, Operation> };
+
+const MAX_BATCH_SIZE = 300;
+const OAUTH_CHALLENGE = { 'WWW-Authenticate': 'OAuth realm="https://api.launchpad.net"' };
+const WADL_MEDIA_TYPE = 'application/vnd.sun.wadl+xml';
+const PRODUCTION_API = 'https://api.launchpad.net/1.0/';
+const DEFAULT_WADL = fileURLToPath(new URL('../../../src/launchpad/launchpad-1.0.wadl.gz', import.meta.url));
+/** Statuses `setStatus` handles; Launchpad's model asserts on the obsolete ones. */
+const SETTABLE_STATUSES: ReadonlySet<MergeProposalStatus> = new Set([
+  'Work in progress',
+  'Needs review',
+  'Approved',
+  'Rejected',
+  'Merged',
+]);
+
+const wadlCache = new Map<string, Promise<string>>();
+
+function loadWadl(path: string): Promise<string> {
+  let text = wadlCache.get(path);
+  if (!text) {
+    text = readFile(path).then((data) => gunzipSync(data).toString('utf8'));
+    wadlCache.set(path, text);
+  }
+  return text;
+}
+
+export class LaunchpadSimulator {
+  /** Every request served, oldest first. */
+  readonly requests: SimulatedRequest[] = [];
+  private readonly state: SimState;
+  private readonly defaultBatchSize: number;
+  private readonly wadlPath: string;
+  private readonly logger: Logger;
+  private readonly faults: (SimulatedFault & { remaining: number })[] = [];
+  private server: Server | null = null;
+  private links: Links | null = null;
+  private wadl = '';
+
+  constructor(options: LaunchpadSimulatorOptions = {}) {
+    this.state = new SimState(options.clock ?? (() => new Date()));
+    this.defaultBatchSize = options.defaultBatchSize ?? 50;
+    this.wadlPath = options.wadlPath ?? DEFAULT_WADL;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Listens on 127.0.0.1; returns the service root, `http://127.0.0.1:PORT/`. */
+  async start(port = 0): Promise<string> {
+    if (this.server) throw new SimulatorSetupError('already started');
+    const wadl = await loadWadl(this.wadlPath);
+    const server = createServer((req, res) => void this.serve(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.links = new Links(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    this.wadl = wadl.split(PRODUCTION_API).join(this.links.api);
+    return this.links.root;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** The service root, once started. */
+  get root(): string {
+    return this.started().root;
+  }
+
+  // ---- seeding -------------------------------------------------------------
+
+  addPerson(name: string, displayName: string): void {
+    this.state.addPerson(name, displayName);
+  }
+
+  /** `members` may name people or other teams (whose members then participate too). */
+  addTeam(name: string, displayName: string, members: string[]): void {
+    this.state.addTeam(name, displayName, members);
+  }
+
+  addProject(name: string, displayName: string): void {
+    this.state.addProject(name, displayName);
+  }
+
+  /**
+   * A hosted bzr branch; returns its unique name `~owner/project/name`. With
+   * `series` its bzr_identity is `lp:project/series`; with `developmentFocus`
+   * (its series being the project's focus) it is `lp:project`.
+   */
+  addBranch(spec: { owner: string; project: string; name: string; series?: string; developmentFocus?: boolean }): string {
+    return this.state.addBranch(spec).uniqueName;
+  }
+
+  /**
+   * Pushes `count` revisions (unique name, with or without `~`, or `lp:` URL);
+   * returns the new tip. Proposals from this branch get a new preview diff, so
+   * their `preview_diff_link` and `http_etag` change.
+   */
+  pushRevisions(branch: string, count = 1): { revisionId: string; revno: number } {
+    return { ...this.state.pushRevisions(branch, count) };
+  }
+
+  /** Returns the proposal's self_link; needs start() first, as links carry the port. */
+  createMergeProposal(spec: {
+    source: string;
+    target: string;
+    registrant: string;
+    prerequisite?: string;
+    status?: MergeProposalStatus;
+    description?: string;
+    commitMessage?: string;
+  }): string {
+    const links = this.started();
+    return links.proposal(this.state.createProposal(spec));
+  }
+
+  /** Any of the 8 statuses (the web service's setStatus accepts fewer). */
+  setStatus(mpLink: string, status: MergeProposalStatus): void {
+    this.state.setStatus(this.proposalByLink(mpLink), status, null);
+  }
+
+  /** Returns the comment's self_link. */
+  addComment(mpLink: string, authorName: string, content: string, vote?: CodeReviewVote): string {
+    const proposal = this.proposalByLink(mpLink);
+    const comment = this.state.addComment({
+      proposal,
+      author: authorName,
+      subject: '',
+      content,
+      vote: vote ?? null,
+      reviewType: null,
+    });
+    return `${this.started().proposal(proposal)}/comments/${comment.id}`;
+  }
+
+  registerToken(token: TokenSpec): void {
+    this.state.registerToken(token);
+  }
+
+  /** Fails the next `times` requests whose path (with query) contains `pathContains` and whose method matches. */
+  failNext(fault: SimulatedFault): void {
+    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** A proposal's comments in creation order, as stored (subject included). */
+  commentsOf(mpLink: string): SimComment[] {
+    return this.state.proposalComments(this.proposalByLink(mpLink)).map((c) => ({ ...c }));
+  }
+
+  // ---- HTTP ------------------------------------------------------------------
+
+  private started(): Links {
+    if (!this.links) throw new SimulatorSetupError('start() it first: links include the port it listens on');
+    return this.links;
+  }
+
+  /** A proposal from any URL naming it (self_link, web_link, or a path ending in `+merge/<id>`). */
+  private proposalByLink(link: string): ProposalRecord {
+    const id = /\+merge\/(\d+)/.exec(link)?.[1];
+    const proposal = id === undefined ? undefined : this.state.proposals.get(Number(id));
+    if (!proposal) throw new SimulatorSetupError(`no merge proposal at ${link}`);
+    return proposal;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', this.started().root);
+    const record: SimulatedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      operation: null,
+      status: 0,
+      authorized: null,
+    };
+    let response: SimResponse;
+    try {
+      const body = await readBody(req);
+      const params = new URLSearchParams(url.searchParams);
+      if (method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
+      }
+      record.operation = params.get('ws.op');
+      response = this.injectedFault(method, url) ?? this.respond(req, method, url, params, record);
+    } catch (err) {
+      this.logger.error('launchpad simulator failed', { method, path: url.pathname, error: err });
+      response = text(500, `Internal simulator error: ${(err as Error).message}`);
+    }
+    record.status = response.status;
+    this.requests.push(record);
+    res.writeHead(response.status, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) });
+    res.end(response.body);
+  }
+
+  private injectedFault(method: string, url: URL): SimResponse | undefined {
+    const target = url.pathname + url.search;
+    const fault = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (f.pathContains === undefined || target.includes(f.pathContains)),
+    );
+    if (!fault) return undefined;
+    if (--fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+    return text(fault.status, fault.body ?? `Simulated HTTP ${fault.status}`, headers);
+  }
+
+  private respond(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    params: URLSearchParams,
+    record: SimulatedRequest,
+  ): SimResponse {
+    try {
+      const principal = this.authenticate(req, params);
+      record.authorized = principal.person;
+      const segments = url.pathname.split('/').slice(1).map(decodeSegment);
+      if (segments[0] !== '1.0') throw notFound(url.pathname);
+      const rest = segments.slice(1);
+      if (rest.length > 0 && rest[rest.length - 1] === '') rest.pop();
+      if (rest.length === 0) return this.conditional(req, method, this.serviceRoot(method, req.headers.accept ?? ''));
+      const response = this.handle(this.resolve(rest, url.pathname), { method, url, params, principal });
+      return this.conditional(req, method, response);
+    } catch (err) {
+      if (err instanceof HttpProblem) return text(err.status, err.message, err.headers);
+      throw err;
+    }
+  }
+
+  /** A GET whose `If-None-Match` names the current ETag gets 304 and no body. */
+  private conditional(req: IncomingMessage, method: string, response: SimResponse): SimResponse {
+    const etag = response.headers.ETag;
+    const ifNoneMatch = req.headers['if-none-match'];
+    if (method === 'GET' && response.status === 200 && etag && ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
+      return { status: 304, headers: { ETag: etag }, body: '' };
+    }
+    return response;
+  }
+
+  /** lazr.restful's GET/POST dispatch: representation, page, or named operation. */
+  private handle(resource: Resource, ctx: RequestContext): SimResponse {
+    const operation = ctx.params.get('ws.op');
+    if (ctx.method === 'GET') {
+      if (operation !== null) {
+        const op = resource.get?.[operation];
+        if (!op) throw new HttpProblem(400, `No such operation: ${operation}`);
+        return op(ctx);
+      }
+      if (resource.kind === 'entry') {
+        const entry = resource.render();
+        const response = json(200, entry);
+        return { ...response, headers: { ...response.headers, ETag: entry.http_etag } };
+      }
+      return this.page(ctx, resource.items(), resource.typeLink);
+    }
+    if (ctx.method === 'POST') {
+      if (operation === null) throw new HttpProblem(400, 'No operation name given.');
+      const op = resource.kind === 'entry' ? resource.post?.[operation] : undefined;
+      if (!op) throw new HttpProblem(400, `No such operation: ${operation}`);
+      return op(ctx);
+    }
+    throw new HttpProblem(405, `Method not allowed: ${ctx.method}`, { Allow: 'GET, POST' });
+  }
+
+  private serviceRoot(method: string, accept: string): SimResponse {
+    if (method !== 'GET') throw new HttpProblem(405, `Method not allowed: ${method}`, { Allow: 'GET' });
+    const vary = { Vary: 'Accept' };
+    if (accept.includes(WADL_MEDIA_TYPE)) {
+      return { status: 200, headers: { 'Content-Type': WADL_MEDIA_TYPE, ETag: quotedSha1(this.wadl), ...vary }, body: this.wadl };
+    }
+    const root = json(200, renderServiceRoot(this.started()));
+    return { ...root, headers: { ...root.headers, ETag: quotedSha1(root.body), ...vary } };
+  }
+
+  /** Maps the path below `/1.0/` to a resource, or 404. */
+  private resolve(segments: string[], path: string): Resource {
+    const links = this.started();
+    const state = this.state;
+    const [first, ...rest] = segments;
+    if (rest.length === 0) {
+      if (first === 'branches') {
+        return {
+          kind: 'collection',
+          items: () => [...state.branches.values()].map((b) => renderBranch(state, links, b)),
+          typeLink: links.type('branches'),
+          get: { getByUrl: (ctx) => this.getByUrl(ctx) },
+        };
+      }
+      if (first === 'projects') {
+        return { kind: 'collection', items: () => [...state.projects.values()].map((p) => renderProject(links, p)), typeLink: links.type('projects') };
+      }
+      if (first === 'people') {
+        return { kind: 'collection', items: () => [...state.people.values()].map((p) => renderPerson(links, p)), typeLink: links.type('people') };
+      }
+      if (first.startsWith('~')) {
+        const person = state.people.get(first.slice(1));
+        if (!person) throw notFound(path);
+        return {
+          kind: 'entry',
+          render: () => renderPerson(links, person),
+          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => state.branch(p.source).owner === person.name) },
+        };
+      }
+      const project = state.projects.get(first);
+      if (!project) throw notFound(path);
+      return {
+        kind: 'entry',
+        render: () => renderProject(links, project),
+        get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => state.branch(p.target).project === project.name) },
+      };
+    }
+    if (!first.startsWith('~')) throw notFound(path);
+    if (rest.length === 1) {
+      const team = state.people.get(first.slice(1));
+      if (!team || (rest[0] !== 'members' && rest[0] !== 'participants')) throw notFound(path);
+      const people = () => {
+        const found = rest[0] === 'members' ? team.members.map((name) => state.person(name)) : state.participants(team);
+        return sortPeople(found).map((p) => renderPerson(links, p));
+      };
+      return { kind: 'collection', items: people, typeLink: links.type('person-page-resource') };
+    }
+    const branch = state.branches.get(segments.slice(0, 3).join('/'));
+    if (!branch) throw notFound(path);
+    const [, , , child, id, grandchild, grandchildId, ...tooDeep] = segments;
+    const mpCollection = (select: (p: ProposalRecord) => boolean): Resource => ({
+      kind: 'collection',
+      items: () => this.proposalsWhere(select).map((p) => renderProposal(links, p)),
+      typeLink: links.type('branch_merge_proposal-page-resource'),
+    });
+    const active = (p: ProposalRecord) => !FINAL_STATUSES.has(p.status);
+    switch (child) {
+      case undefined:
+        return {
+          kind: 'entry',
+          render: () => renderBranch(state, links, branch),
+          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => p.target === branch.uniqueName) },
+        };
+      case 'landing_candidates':
+        if (id === undefined) return mpCollection((p) => p.target === branch.uniqueName && active(p));
+        break;
+      case 'landing_targets':
+        if (id === undefined) return mpCollection((p) => p.source === branch.uniqueName && active(p));
+        break;
+      case 'dependent_branches':
+        if (id === undefined) return mpCollection((p) => p.prerequisite === branch.uniqueName && active(p));
+        break;
+      case '+merge': {
+        const proposal = /^\d+$/.test(id ?? '') ? state.proposals.get(Number(id)) : undefined;
+        if (!proposal || proposal.source !== branch.uniqueName || tooDeep.length > 0) break;
+        const resource = this.proposalResource(proposal, grandchild, grandchildId);
+        if (resource) return resource;
+        break;
+      }
+    }
+    throw notFound(path);
+  }
+
+  private proposalResource(proposal: ProposalRecord, child: string | undefined, childId: string | undefined): Resource | undefined {
+    const links = this.started();
+    const state = this.state;
+    if (child === undefined) {
+      return {
+        kind: 'entry',
+        render: () => renderProposal(links, proposal),
+        get: { getComment: (ctx) => this.getComment(ctx, proposal) },
+        post: {
+          createComment: (ctx) => this.createComment(ctx, proposal),
+          setStatus: (ctx) => this.setStatusOperation(ctx, proposal),
+        },
+      };
+    }
+    if (child === 'all_comments' && childId === undefined) {
+      return {
+        kind: 'collection',
+        items: () => unordered(state.proposalComments(proposal)).map((c) => renderComment(state, links, c)),
+        typeLink: links.type('code_review_comment-page-resource'),
+      };
+    }
+    if (child === 'comments' && childId !== undefined) {
+      const comment = state.comments.get(Number(childId));
+      if (!/^\d+$/.test(childId) || !comment || comment.proposalId !== proposal.id) return undefined;
+      return { kind: 'entry', render: () => renderComment(state, links, comment) };
+    }
+    if (child === 'preview_diffs' && childId === undefined) {
+      return {
+        kind: 'collection',
+        items: () =>
+          proposal.previewDiffs.map((id) => renderPreviewDiff(state, links, state.previewDiffs.get(id)!)),
+        typeLink: links.type('preview_diff-page-resource'),
+      };
+    }
+    if (child === '+preview-diff' && childId !== undefined) {
+      const diff = state.previewDiffs.get(Number(childId));
+      if (!/^\d+$/.test(childId) || !diff || diff.proposalId !== proposal.id) return undefined;
+      return { kind: 'entry', render: () => renderPreviewDiff(state, links, diff) };
+    }
+    return undefined;
+  }
+
+  // ---- named operations ------------------------------------------------------
+
+  private proposalsWhere(select: (p: ProposalRecord) => boolean): ProposalRecord[] {
+    return [...this.state.proposals.values()].filter(select).sort((a, b) => a.id - b.id);
+  }
+
+  /** `getMergeProposals`: `status` filter (default WIP, Needs review, Approved), no resource_type_link. */
+  private proposalsPage(ctx: RequestContext, select: (p: ProposalRecord) => boolean): SimResponse {
+    const statuses = parseStatuses(ctx.params.getAll('status'));
+    const links = this.started();
+    const proposals = this.proposalsWhere((p) => select(p) && statuses.has(p.status));
+    return this.page(ctx, proposals.map((p) => renderProposal(links, p)));
+  }
+
+  private getByUrl(ctx: RequestContext): SimResponse {
+    const url = decodeText(requiredParam(ctx, 'url'));
+    const path = /^lp:(.*)$/.exec(url)?.[1] ?? /^(?:https?|bzr\+ssh):\/\/(?:bazaar|code)\.launchpad\.net\/(~[^/]+\/[^/]+\/[^/]+)\/?$/.exec(url)?.[1];
+    const branch = path === undefined ? undefined : this.state.branchByLpPath(path);
+    return json(200, branch ? renderBranch(this.state, this.started(), branch) : null);
+  }
+
+  private getComment(ctx: RequestContext, proposal: ProposalRecord): SimResponse {
+    const raw = requiredParam(ctx, 'id');
+    const id = decodeParam(raw);
+    if (typeof id !== 'number' || !Number.isInteger(id)) throw new HttpProblem(400, `id: got '${raw}', expected an integer.`);
+    const comment = this.state.comments.get(id);
+    if (!comment) throw new HttpProblem(404, `Object: ${proposal.id}, name: 'getComment'`);
+    if (comment.proposalId !== proposal.id) throw new HttpProblem(400, 'The specified comment belongs to another merge proposal.');
+    return json(200, renderComment(this.state, this.started(), comment));
+  }
+
+  /** `createComment`: form values JSON-parsed-else-raw; 201 + Location + empty body. */
+  private createComment(ctx: RequestContext, proposal: ProposalRecord): SimResponse {
+    const author = this.requireWrite(ctx, proposal, 'createComment');
+    const voteParam = ctx.params.get('vote');
+    let vote: CodeReviewVote | null = null;
+    if (voteParam !== null) {
+      const title = decodeText(voteParam);
+      if (!isCodeReviewVote(title)) throw new HttpProblem(400, invalidChoice('vote', title, CODE_REVIEW_VOTES));
+      vote = title;
+    }
+    const subject = optionalText(ctx, 'subject');
+    const reviewType = optionalText(ctx, 'review_type');
+    const displayName = (uniqueName: string) => this.state.bzrIdentity(this.state.branch(uniqueName));
+    const comment = this.state.addComment({
+      proposal,
+      author,
+      subject: subject || `Re: [Merge] ${displayName(proposal.source)} into ${displayName(proposal.target)}`,
+      content: optionalText(ctx, 'content') ?? '',
+      vote,
+      reviewType: reviewType === undefined ? null : reviewType.toLowerCase(),
+    });
+    return { status: 201, headers: { Location: `${this.started().proposal(proposal)}/comments/${comment.id}` }, body: '' };
+  }
+
+  private setStatusOperation(ctx: RequestContext, proposal: ProposalRecord): SimResponse {
+    const reviewer = this.requireWrite(ctx, proposal, 'setStatus');
+    const title = decodeText(requiredParam(ctx, 'status'));
+    if (!isMergeProposalStatus(title)) throw new HttpProblem(400, invalidChoice('status', title, MERGE_PROPOSAL_STATUSES));
+    if (!SETTABLE_STATUSES.has(title)) throw new HttpProblem(500, `AssertionError: Unexpected queue status: ${title}`);
+    this.state.setStatus(proposal, title, reviewer, optionalText(ctx, 'revid'));
+    return json(200, null);
+  }
+
+  /** Writes need a token with WRITE_PUBLIC; otherwise Zope's Unauthorized (401). */
+  private requireWrite(ctx: RequestContext, proposal: ProposalRecord, operation: string): string {
+    const { person, permission } = ctx.principal;
+    if (person === null || permission !== 'WRITE_PUBLIC') {
+      throw new HttpProblem(
+        401,
+        `(<lp.code.model.branchmergeproposal.BranchMergeProposal object at 0x7f3a${proposal.id.toString(16)}>, '${operation}', 'launchpad.AnyPerson')`,
+        OAUTH_CHALLENGE,
+      );
+    }
+    return person;
+  }
+
+  // ---- paging ----------------------------------------------------------------
+
+  /** One batch: `ws.start`/`ws.size`, inline total_size (1.0), next/prev links with a memo. */
+  private page(ctx: RequestContext, items: Entry[], typeLink?: string): SimResponse {
+    const size = positiveInt(ctx.url.searchParams.get('ws.size')) ?? this.defaultBatchSize;
+    if (size > MAX_BATCH_SIZE) throw new HttpProblem(400, `Maximum for "ws.size" parameter is ${MAX_BATCH_SIZE}.`);
+    const start = positiveInt(ctx.url.searchParams.get('ws.start')) ?? 0;
+    const link = (from: number) => {
+      const query = new URLSearchParams();
+      for (const [key, value] of ctx.url.searchParams) {
+        if (!['ws.start', 'ws.size', 'memo'].includes(key) && !key.startsWith('oauth_')) query.append(key, value);
+      }
+      query.set('memo', String(from));
+      query.set('ws.size', String(size));
+      query.set('ws.start', String(from));
+      return `${this.started().root}${ctx.url.pathname.slice(1)}?${query}`;
+    };
+    const body: Record<string, unknown> = {};
+    if (typeLink) body.resource_type_link = typeLink;
+    body.total_size = items.length;
+    body.start = start;
+    if (start + size < items.length) body.next_collection_link = link(start + size);
+    if (start > 0) body.prev_collection_link = link(Math.max(0, start - size));
+    body.entries = items.slice(start, start + size);
+    return json(200, body);
+  }
+
+  // ---- OAuth -----------------------------------------------------------------
+
+  /** launchpad.md §4a: PLAINTEXT only, empty token = anonymous, TokenException texts. */
+  private authenticate(req: IncomingMessage, params: URLSearchParams): Principal {
+    const anonymous: Principal = { person: null, permission: null };
+    let oauth = parseOAuthHeader(req.headers.authorization);
+    if (!oauth) {
+      oauth = new Map([...params].filter(([key]) => key.startsWith('oauth_')));
+      if (!oauth.has('oauth_consumer_key')) {
+        // Unsigned: an anonymous client named by its User-Agent.
+        if (!req.headers['user-agent']) throw new HttpProblem(401, 'Anonymous requests must provide a User-Agent.', OAUTH_CHALLENGE);
+        return anonymous;
+      }
+    }
+    const consumerKey = oauth.get('oauth_consumer_key') ?? '';
+    const tokenKey = oauth.get('oauth_token');
+    const consumerKnown = [...this.state.tokens.values()].some((t) => t.consumerKey === consumerKey);
+    if (tokenKey === '') {
+      if (consumerKey === '') throw new HttpProblem(401, 'No consumer key specified.', OAUTH_CHALLENGE);
+      return anonymous;
+    }
+    if (!consumerKnown) throw new HttpProblem(401, `Unknown consumer (${consumerKey}).`, OAUTH_CHALLENGE);
+    const token = tokenKey === undefined ? undefined : this.state.tokens.get(tokenKey);
+    if (!token || token.consumerKey !== consumerKey) {
+      throw new HttpProblem(401, `Unknown access token (${tokenKey ?? 'None'}).`, OAUTH_CHALLENGE);
+    }
+    const method = oauth.get('oauth_signature_method');
+    if (method !== 'PLAINTEXT') {
+      throw new HttpProblem(400, `Unsupported OAuth signature method: ${method ?? 'none'}. Launchpad accepts only PLAINTEXT.`);
+    }
+    if (oauth.get('oauth_signature') !== `&${token.tokenSecret}`) throw new HttpProblem(401, 'Invalid signature.', OAUTH_CHALLENGE);
+    return { person: token.person, permission: token.permission };
+  }
+}
+
+// ---- helpers -------------------------------------------------------------------
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpProblem(400, `Malformed URL segment: ${segment}`);
+  }
+}
+
+/** lazr.restful answers JSON like Python's json.dumps: non-ASCII as \uXXXX escapes. */
+function json(status: number, value: unknown): SimResponse {
+  const body = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return { status, headers: { 'Content-Type': 'application/json' }, body };
+}
+
+function text(status: number, message: string, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers: { 'Content-Type': 'text/plain;charset=utf-8', ...headers }, body: message };
+}
+
+function notFound(path: string): HttpProblem {
+  const name = path.split('/').filter(Boolean).pop() ?? '';
+  return new HttpProblem(404, `Object: ${path}, name: '${name}'`);
+}
+
+function quotedSha1(text: string): string {
+  return `"${createHash('sha1').update(text).digest('hex')}"`;
+}
+
+/** If-None-Match against an ETag, forgiving the `-gzip` suffixes mod_compress adds (as Launchpad is configured to). */
+function etagMatches(header: string, etag: string): boolean {
+  const normalise = (tag: string) => tag.trim().replace(/^W\//, '').replace(/-gzip"$/, '"').replace(/"-gzip$/, '"');
+  return header.split(',').some((tag) => tag.trim() === '*' || normalise(tag) === normalise(etag));
+}
+
+/** Form and query values are JSON-parsed, falling back to the raw string (lazr.restful marshallers). */
+function decodeParam(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** A text field: JSON string or raw text; CRLF becomes LF. */
+function decodeText(raw: string): string {
+  const value = decodeParam(raw);
+  return (typeof value === 'string' ? value : raw).replace(/\r\n/g, '\n');
+}
+
+function optionalText(ctx: RequestContext, name: string): string | undefined {
+  const raw = ctx.params.get(name);
+  if (raw === null || decodeParam(raw) === null) return undefined;
+  return decodeText(raw);
+}
+
+function requiredParam(ctx: RequestContext, name: string): string {
+  const raw = ctx.params.get(name);
+  if (raw === null) throw new HttpProblem(400, `${name}: Required input is missing.`);
+  return raw;
+}
+
+function invalidChoice(name: string, value: string, titles: readonly string[]): string {
+  return `${name}: Invalid value "${value}". Acceptable values are: ${titles.join(', ')}`;
+}
+
+/** `status`: a JSON list, a JSON string or a bare title, possibly repeated; empty means the default. */
+function parseStatuses(values: string[]): Set<MergeProposalStatus> {
+  const titles: string[] = [];
+  for (const raw of values) {
+    const value = decodeParam(raw);
+    if (Array.isArray(value)) titles.push(...value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+    else titles.push(typeof value === 'string' ? value : raw);
+  }
+  for (const title of titles) {
+    if (!isMergeProposalStatus(title)) throw new HttpProblem(400, invalidChoice('status', title, MERGE_PROPOSAL_STATUSES));
+  }
+  return new Set(titles.length > 0 ? (titles as MergeProposalStatus[]) : DEFAULT_PROPOSAL_STATUSES);
+}
+
+function positiveInt(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
+}
+
+function sortPeople(people: PersonRecord[]): PersonRecord[] {
+  return [...people].sort((a, b) => a.displayName.localeCompare(b.displayName) || a.name.localeCompare(b.name));
+}
+
+/**
+ * Launchpad's `all_comments` query has no ORDER BY: hand comments out in a
+ * deterministic order that is never creation order (for two or more), so a
+ * client that forgets to sort is caught.
+ */
+function unordered(comments: SimComment[]): SimComment[] {
+  const key = (c: SimComment) => createHash('sha1').update(`comment-${c.id}`).digest('hex');
+  const shuffled = [...comments].sort((a, b) => key(a).localeCompare(key(b)));
+  if (shuffled.length > 1 && shuffled.every((c, i) => c === comments[i])) shuffled.push(shuffled.shift()!);
+  return shuffled;
+}
