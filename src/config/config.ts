@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import cron from 'node-cron';
 import { validate, type Schema } from './schema.js';
 import { registerSecret } from '../secrets.js';
 
@@ -21,6 +22,7 @@ export interface BotConfig {
   launchpad: {
     serviceRoot: string;
     credentialsFile?: string;
+    branchUrl: string;
     watch: WatchTarget[];
     statuses: string[];
   };
@@ -94,6 +96,7 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
       problems.push(`targets.${name}.lava.template: file ${target.lava.template} does not exist`);
     }
   }
+  if (!cron.validate(config.schedule)) problems.push(`schedule: ${JSON.stringify(config.schedule)} is not a valid cron expression`);
   if (config.launchpad.credentialsFile) config.launchpad.credentialsFile = resolvePath(config.launchpad.credentialsFile, baseDir);
   if (config.lava.tokenFile) config.lava.tokenFile = resolvePath(config.lava.tokenFile, baseDir);
   if (config.database !== ':memory:') config.database = resolvePath(config.database, baseDir);

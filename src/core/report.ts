@@ -3,6 +3,7 @@
  * fixed-width tables; every comment ends with the hidden marker line the bot
  * uses to recognise its own comments after a restart.
  */
+import { redact } from '../secrets.js';
 import { MARKER_PREFIX, commentMarker, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
 
 export interface ComposedComment {
@@ -54,8 +55,9 @@ function subjectFor(proposal: ProposalRow): string {
   return `Re: [Merge] lp:${proposal.source_branch} into lp:${proposal.target_branch}`;
 }
 
+/** Every comment passes here: secrets that reached any text are masked before Launchpad sees them. */
 function withMarker(lines: string[], request: RequestRow, kind: CommentKind): string {
-  return [...lines, '', `${MARKER_PREFIX}${commentMarker(request.id, kind)}`].join('\n');
+  return redact([...lines, '', `${MARKER_PREFIX}${commentMarker(request.id, kind)}`].join('\n'));
 }
 
 function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[]): BuildRow[] {
@@ -125,9 +127,10 @@ export function composeResults(
     lines.push('', 'Infrastructure failures are problems of the build lab, not of this change:');
     for (const b of infra) lines.push(`  ${b.target} (${backendName(b)}): ${b.detail ?? 'no detail given'}`);
   }
-  const withJobs = sorted.filter((b) => b.job_url && b.log_url && b.job_url !== b.log_url);
+  // The log column links CBuild's make.log; LAVA's job page is worth its own link.
+  const withJobs = sorted.filter((b) => b.backend === 'lava' && b.job_url);
   if (withJobs.length) {
-    lines.push('', 'Jobs:');
+    lines.push('', 'LAVA jobs:');
     for (const b of withJobs) lines.push(`  ${b.target} (${backendName(b)}): ${b.job_url}`);
   }
   return {

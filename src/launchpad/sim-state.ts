@@ -184,7 +184,7 @@ export class SimState {
   }
 
   /** Appends revisions as a push followed by a scan would; the proposals it is the source of get a new preview diff. */
-  pushRevisions(branchRef: string, count: number): RevisionRecord {
+  pushRevisions(branchRef: string, count: number, revisionIds: readonly string[] = []): RevisionRecord {
     if (!Number.isInteger(count) || count < 1) throw new SimulatorSetupError(`cannot push ${count} revisions`);
     const branch = this.branch(branchRef);
     const now = this.now();
@@ -192,7 +192,7 @@ export class SimState {
     for (let i = 0; i < count; i++) {
       const revno = branch.revisions.length + 1;
       const hex = createHash('sha1').update(`${branch.uniqueName}\n${revno}\n${now.getTime()}`).digest('hex').slice(0, 16);
-      branch.revisions.push({ revisionId: `${branch.owner}@example.com-${stamp}-${hex}`, revno });
+      branch.revisions.push({ revisionId: revisionIds[i] ?? `${branch.owner}@example.com-${stamp}-${hex}`, revno });
     }
     branch.dateLastModified = now;
     branch.lastScanned = now;

@@ -230,11 +230,13 @@ export class LaunchpadSimulator {
 
   /**
    * Pushes `count` revisions (unique name, with or without `~`, or `lp:` URL);
-   * returns the new tip. Proposals from this branch get a new preview diff, so
-   * their `preview_diff_link` and `http_etag` change.
+   * returns the new tip. `revisionIds` mirrors the ids of a real bzr branch
+   * (tests that build it for real); the rest are generated. Proposals from
+   * this branch get a new preview diff, so their `preview_diff_link` and
+   * `http_etag` change.
    */
-  pushRevisions(branch: string, count = 1): { revisionId: string; revno: number } {
-    return { ...this.state.pushRevisions(branch, count) };
+  pushRevisions(branch: string, count = 1, revisionIds: readonly string[] = []): { revisionId: string; revno: number } {
+    return { ...this.state.pushRevisions(branch, count, revisionIds) };
   }
 
   /** Returns the proposal's self_link; needs start() first, as links carry the port. */

@@ -189,7 +189,7 @@ export class LavaLab {
   private readonly cbuildVersion: number;
   private nextJobId: number;
   private nextTestCaseId = 1;
-  private pendingFailures: string[] = [];
+  private pendingFailures: { comment: string; matches: (metadata: Record<string, unknown>) => boolean }[] = [];
   private closed = false;
 
   constructor(private readonly options: LavaLabOptions) {
@@ -252,9 +252,15 @@ export class LavaLab {
 
   // ------------------------------------------------------------- scenario knobs
 
-  /** The next `count` jobs to start end Incomplete with `comment` as failure_comment. */
-  failNextJobs(count: number, comment = DEFAULT_FAILURE): void {
-    for (let i = 0; i < count; i++) this.pendingFailures.push(comment);
+  /** The next `count` matching jobs to start end Incomplete with `comment` as error_msg. */
+  failNextJobs(count: number, comment = DEFAULT_FAILURE, matches: (metadata: Record<string, unknown>) => boolean = () => true): void {
+    for (let i = 0; i < count; i++) this.pendingFailures.push({ comment, matches });
+  }
+
+  /** Takes the first injected failure that applies to this job, if any. */
+  private takeFailure(job: SimJobRecord): string | undefined {
+    const index = this.pendingFailures.findIndex((f) => f.matches(job.parsed.metadata));
+    return index < 0 ? undefined : this.pendingFailures.splice(index, 1)[0].comment;
   }
 
   setDeviceReachable(hostname: string, reachable: boolean): void {
@@ -458,10 +464,11 @@ export class LavaLab {
     this.recordResult(job, 'lava', 'validate', 'pass');
     this.logLine(job, 'info', 'start: 1 scp-deploy (timeout 00:10:00) [common]');
     const generation = job.generation;
+    const injected = device.unreachable ? undefined : this.takeFailure(job);
     const failure = device.unreachable
-      ? { comment: `ssh: connect to host ${device.hostname} port 22: Connection refused`, type: 'Infrastructure' }
-      : this.pendingFailures.length > 0
-        ? { comment: this.pendingFailures.shift()!, type: 'Job' }
+      ? { comment: 'Connection closed', type: 'Infrastructure' }
+      : injected !== undefined
+        ? { comment: injected, type: 'Job' }
         : undefined;
     job.timer = this.later(() => {
       if (job.generation !== generation) return;
@@ -481,9 +488,9 @@ export class LavaLab {
     this.recordResult(job, 'lava', 'scp-deploy', 'fail', { error_msg: comment, error_type: errorType });
     this.logLine(job, 'info', 'Cleaning after the job');
     this.recordResult(job, 'lava', 'job', 'fail', { error_msg: comment, error_type: errorType });
+    // As on lava-server 2023.01: the reason is in error_msg (jobs.list verbose); failure_comment stays None.
     job.errorMsg = comment;
     job.errorType = errorType;
-    job.failureComment = comment;
     this.windDown(job, 'Incomplete');
   }
 

@@ -155,9 +155,12 @@ export class LavaSimulator {
     return this.lab.listDevices();
   }
 
-  /** The next `count` jobs to start end Incomplete with this failure comment. */
-  failNextJobs(count: number, comment?: string): void {
-    this.lab.failNextJobs(count, comment);
+  /**
+   * The next `count` jobs to start (among those whose metadata `matches`) end
+   * Incomplete with this error message.
+   */
+  failNextJobs(count: number, comment?: string, matches?: (metadata: Record<string, unknown>) => boolean): void {
+    this.lab.failNextJobs(count, comment, matches);
   }
 
   setDeviceReachable(hostname: string, reachable: boolean): void {

@@ -5,6 +5,7 @@
  */
 import { Db, type SqlParam } from './db.js';
 import { migrate } from './migrate.js';
+import { redact } from '../secrets.js';
 import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestRow, RequestState } from '../core/model.js';
 
 export interface ProposalFacts {
@@ -27,13 +28,17 @@ export interface NewBuild {
 type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend' | 'submit_key'>>;
 
 export class Store {
-  private constructor(readonly db: Db) {}
+  private constructor(
+    readonly db: Db,
+    /** Migrations this open applied (empty when the database was up to date). */
+    readonly appliedMigrations: string[],
+  ) {}
 
   /** Opens the database and applies pending migrations. */
   static async open(path: string): Promise<Store> {
     const db = await Db.open(path);
-    await migrate(db);
-    return new Store(db);
+    const applied = await migrate(db);
+    return new Store(db, applied.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`));
   }
 
   close(): Promise<void> {
@@ -191,6 +196,8 @@ export class Store {
   }
 
   async updateBuild(id: number, patch: BuildPatch, now: string): Promise<void> {
+    // `detail` carries text from outside (LAVA errors, HTTP errors): never store a secret in it.
+    if (patch.detail) patch = { ...patch, detail: redact(patch.detail) };
     const entries = Object.entries({ ...patch, updated_at: now }).filter(([, v]) => v !== undefined);
     await this.db.run(`UPDATE builds SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [
       ...entries.map(([, v]) => v as SqlParam),

@@ -1,0 +1,174 @@
+/**
+ * One cycle of the bot: observe Launchpad → plan requests → act on builds →
+ * plan and queue comments → flush the outbox. Every item is handled on its
+ * own, so one failing proposal or build never stops the cycle for the others.
+ */
+import type { LaunchpadClient } from '../launchpad/client.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../log.js';
+import type { BotConfig } from '../config/config.js';
+import { BACKENDS, type CommentRow, type RequestRow } from '../core/model.js';
+import { planBuilds, planComments, planRequests, type PlanConfig } from '../core/plan.js';
+import { composeAck, composeResults } from '../core/report.js';
+import { cbuildJobName, lavaJobName } from '../core/names.js';
+import { observeProposals } from './observe.js';
+import { BuildRunner, type BuildBackends } from './builds.js';
+import { flushOutbox } from './outbox.js';
+
+export interface BotDeps {
+  store: Store;
+  config: BotConfig;
+  launchpad: LaunchpadClient;
+  backends: BuildBackends;
+  logger: Logger;
+  clock?: () => Date;
+  /** Print comments instead of posting them (no Launchpad credentials). */
+  dryRun: boolean;
+  print?: (text: string) => void;
+  afterCommentPosted?: (comment: CommentRow) => void;
+}
+
+export interface CycleReport {
+  proposals: number;
+  changed: number;
+  requestsCreated: number;
+  superseded: number;
+  closed: number;
+  submitted: number;
+  polled: number;
+  cancelled: number;
+  commentsQueued: number;
+  commentsPosted: number;
+  errors: number;
+}
+
+export class Bot {
+  private readonly clock: () => Date;
+  private readonly runner: BuildRunner;
+
+  constructor(private readonly deps: BotDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.runner = new BuildRunner(deps.store, deps.backends, deps.config, deps.logger, this.clock);
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private planConfig(): PlanConfig {
+    return { statuses: this.deps.config.launchpad.statuses, targets: Object.keys(this.deps.config.targets), backends: BACKENDS };
+  }
+
+  async runCycle(): Promise<CycleReport> {
+    const { store, config, logger } = this.deps;
+    const report: CycleReport = {
+      proposals: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
+      polled: 0, cancelled: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
+    };
+
+    const observed = await observeProposals(this.deps.launchpad, store, config.launchpad.watch, config.launchpad.statuses, this.now(), logger);
+    report.proposals = observed.listed;
+    report.changed = observed.changed;
+    report.errors += observed.errors;
+
+    await this.applyRequestPlan(report);
+    await this.actOnBuilds(report);
+    await this.queueDueComments(report);
+
+    const flushed = await flushOutbox(
+      this.deps.launchpad,
+      store,
+      { dryRun: this.deps.dryRun, print: this.deps.print ?? ((t) => process.stdout.write(t + '\n')), afterPost: this.deps.afterCommentPosted },
+      () => this.now(),
+      logger,
+    );
+    report.commentsPosted = flushed.posted;
+    report.errors += flushed.failed;
+    logger.info('cycle done', { ...report });
+    return report;
+  }
+
+  private async applyRequestPlan(report: CycleReport): Promise<void> {
+    const { store, config, logger } = this.deps;
+    const proposals = await store.allProposals();
+    const requests = await store.requestsOfProposals(proposals.map((p) => p.id));
+    const plan = planRequests(proposals, await store.branches(), requests, this.planConfig());
+    for (const r of plan.create) {
+      try {
+        const id = await store.createRequest(
+          { proposalId: r.proposalId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
+          r.builds,
+          (requestId, b) => {
+            const job = cbuildJobName(config.cbuild.product, r.branch, r.revno, requestId);
+            return b.backend === 'native' ? `${config.targets[b.target].cbuild.queue}/${job}` : lavaJobName(requestId, b.target, job);
+          },
+          this.now(),
+        );
+        report.requestsCreated++;
+        logger.info('new build request', { request: id, branch: r.branch, revno: r.revno });
+        for (const old of plan.supersede.filter((s) => s.proposalId === r.proposalId)) {
+          await store.endRequest(old.requestId, 'superseded', this.now(), id);
+          report.superseded++;
+          logger.info('request superseded by a newer revision', { request: old.requestId, by: id });
+        }
+      } catch (err) {
+        report.errors++;
+        logger.error('cannot create build request', { branch: r.branch, error: err });
+      }
+    }
+    for (const c of plan.close) {
+      await store.endRequest(c.requestId, 'closed', this.now());
+      report.closed++;
+      logger.info('request closed', { request: c.requestId, reason: c.reason });
+    }
+  }
+
+  private async actOnBuilds(report: CycleReport): Promise<void> {
+    const { store, logger } = this.deps;
+    const builds = await store.unfinishedBuilds();
+    const requests = new Map<number, RequestRow>();
+    for (const id of new Set(builds.map((b) => b.request_id))) {
+      const r = await store.request(id);
+      if (r) requests.set(id, r);
+    }
+    const plan = planBuilds(builds, requests);
+    const guard = async (what: string, key: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        report.errors++;
+        logger.error(`cannot ${what} build`, { build: key, error: err });
+      }
+    };
+    for (const b of plan.cancel) {
+      await guard('cancel', b.submit_key, () => this.runner.cancel(b));
+      report.cancelled++;
+    }
+    for (const b of [...plan.recover, ...plan.submit]) {
+      await guard('submit', b.submit_key, () => this.runner.submit(b, requests.get(b.request_id)!, b.state === 'submitting'));
+      report.submitted++;
+    }
+    for (const b of plan.poll) {
+      await guard('poll', b.submit_key, () => this.runner.poll(b));
+      report.polled++;
+    }
+  }
+
+  private async queueDueComments(report: CycleReport): Promise<void> {
+    const { store, config } = this.deps;
+    const active = await store.requestsInState('active');
+    const ids = active.map((r) => r.id);
+    const builds = await store.buildsOfRequests(ids);
+    const due = planComments(active, builds, await store.commentsOfRequests(ids));
+    const order = Object.keys(config.targets);
+    for (const d of due) {
+      const request = active.find((r) => r.id === d.requestId)!;
+      const proposal = await store.proposalById(d.proposalId);
+      if (!proposal) continue;
+      const own = builds.get(d.requestId) ?? [];
+      const composed = d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order);
+      await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, this.now());
+      report.commentsQueued++;
+    }
+  }
+}

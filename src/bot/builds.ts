@@ -1,0 +1,256 @@
+/**
+ * Acting on builds: submit, recover after a crash, cancel, and follow them to
+ * the end. Each submission is recorded as `submitting` before the remote call
+ * and with its job id after, and its idempotency key (the CBuild job name, the
+ * LAVA job name) finds the job again if the process died in between.
+ */
+import { readFileSync } from 'node:fs';
+import type { CBuildClient } from '../cbuild/client.js';
+import type { LavaClient } from '../lava/client.js';
+import { renderJobDefinition } from '../lava/template.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../log.js';
+import type { BotConfig } from '../config/config.js';
+import type { BuildRow, BuildState, RequestRow } from '../core/model.js';
+import { cbuildJobName, checkRevisionId } from '../core/names.js';
+import { fetchTestSummary } from './results.js';
+import { HttpError } from '../http/client.js';
+
+export interface BuildBackends {
+  cbuild: CBuildClient;
+  lava: LavaClient;
+}
+
+export class BuildRunner {
+  private readonly templates = new Map<string, string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly backends: BuildBackends,
+    private readonly config: BotConfig,
+    private readonly logger: Logger,
+    private readonly clock: () => Date,
+  ) {}
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private template(path: string): string {
+    let text = this.templates.get(path);
+    if (text === undefined) {
+      text = readFileSync(path, 'utf8');
+      this.templates.set(path, text);
+    }
+    return text;
+  }
+
+  private cbuildJob(request: RequestRow): string {
+    return cbuildJobName(this.config.cbuild.product, request.branch, request.revno, request.id);
+  }
+
+  /** Submits a pending build, or (recovering) adopts the job a previous run submitted. */
+  async submit(build: BuildRow, request: RequestRow, recovering: boolean): Promise<void> {
+    const log = this.logger.child({ build: build.submit_key });
+    const target = this.config.targets[build.target];
+    if (!target) {
+      await this.store.setBuildState(build.id, 'error', this.now(), { detail: `target ${build.target} is no longer configured` });
+      return;
+    }
+    try {
+      checkRevisionId(request.revision_id);
+      if (!recovering) await this.store.setBuildState(build.id, 'submitting', this.now());
+      const cbuildJob = this.cbuildJob(request);
+      if (build.backend === 'native') {
+        // Spawning is idempotent by job name: recovery simply spawns again.
+        const job = await this.backends.cbuild.spawn(target.cbuild.queue, cbuildJob, {
+          branch: request.branch,
+          revision: request.revision_id,
+          revno: request.revno,
+          target: build.target,
+        });
+        await this.store.setBuildState(build.id, 'queued', this.now(), {
+          external_id: `${target.cbuild.queue}/${cbuildJob}`,
+          job_url: job.url,
+          submitted_at: this.now(),
+        });
+        log.info('spawned CBuild job', { queue: target.cbuild.queue, job: cbuildJob });
+        return;
+      }
+      const lava = this.backends.lava;
+      let jobId: number | undefined;
+      if (recovering) jobId = (await lava.findJobsByDescription(build.submit_key))[0]?.id;
+      if (jobId === undefined) {
+        const definition = renderJobDefinition(this.template(target.lava.template), {
+          job_name: build.submit_key,
+          device_type: target.lava.deviceType,
+          branch: this.config.launchpad.branchUrl.replace('{branch}', request.branch),
+          revision: request.revision_id,
+          revno: String(request.revno),
+          target: build.target,
+          cbuild_job: cbuildJob,
+          results_url: new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, this.config.cbuild.resultsUrl).toString(),
+          request_id: String(request.id),
+        });
+        [jobId] = await lava.submitJob(definition);
+        log.info('submitted LAVA job', { lava_job: jobId });
+      } else {
+        log.info('found the LAVA job submitted before a restart', { lava_job: jobId });
+      }
+      await this.store.setBuildState(build.id, 'queued', this.now(), {
+        external_id: String(jobId),
+        job_url: lava.jobUrl(jobId),
+        submitted_at: this.now(),
+      });
+    } catch (err) {
+      const verdict = classifySubmitError(err);
+      if (!verdict) {
+        // The request may or may not have arrived: stay `submitting`, recover next cycle.
+        log.warn('submission interrupted; will look for the job next cycle', { error: err });
+        return;
+      }
+      log.error('submission failed', { error: verdict.detail, state: verdict.state });
+      await this.store.setBuildState(build.id, verdict.state, this.now(), { detail: verdict.detail, finished_at: this.now() });
+    }
+  }
+
+  /** Cancels a build of a superseded or closed request. */
+  async cancel(build: BuildRow): Promise<void> {
+    const target = this.config.targets[build.target];
+    try {
+      if (build.external_id && build.backend === 'lava') {
+        await this.backends.lava.cancelJob(Number(build.external_id));
+      } else if (build.external_id && target) {
+        const [queue, job] = build.external_id.split('/');
+        await this.backends.cbuild.cancel(queue, job);
+      }
+      await this.store.setBuildState(build.id, 'cancelled', this.now(), {
+        detail: 'cancelled: the proposal has a newer revision or was closed',
+        finished_at: this.now(),
+      });
+      this.logger.info('cancelled build', { build: build.submit_key });
+    } catch (err) {
+      this.logger.error('cannot cancel build', { build: build.submit_key, error: err });
+    }
+  }
+
+  /** Polls one submitted build and records its progress; on completion fetches its test results. */
+  async poll(build: BuildRow): Promise<void> {
+    const update = build.backend === 'lava' ? await this.pollLava(build) : await this.pollNative(build);
+    if (!update) return;
+    const now = this.now();
+    if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
+      try {
+        const summary = await fetchTestSummary(this.backends.cbuild, update.resultsDirUrl);
+        if (summary) update.patch.test_summary = JSON.stringify(summary.counts);
+        if (summary?.warnings.length) this.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
+      } catch (err) {
+        this.logger.error('cannot fetch test results', { build: build.submit_key, error: err });
+      }
+    }
+    await this.store.setBuildState(build.id, update.state, now, update.patch);
+  }
+
+  private async pollNative(build: BuildRow): Promise<PollUpdate | undefined> {
+    const [queue, jobName] = (build.external_id ?? '').split('/');
+    const job = await this.backends.cbuild.getJob(queue, jobName);
+    const patch: PollUpdate['patch'] = { started_at: job.started_at ?? undefined, finished_at: job.finished_at ?? undefined };
+    const resultsDirUrl = job.result_dir_url ?? undefined;
+    if (job.log_url) patch.log_url = job.log_url;
+    if (resultsDirUrl) patch.results_url = resultsDirUrl;
+    switch (job.state) {
+      case 'queued':
+        return build.state === 'queued' ? undefined : { state: 'queued', patch };
+      case 'running':
+        return { state: 'running', patch };
+      case 'complete':
+        return { state: 'passed', patch, resultsDirUrl };
+      case 'failed':
+        return { state: 'failed', patch, resultsDirUrl };
+      case 'lost':
+        return { state: 'infra', patch: { ...patch, detail: `CBuild host ${job.host ?? '?'} stopped answering during the build` } };
+      case 'cancelled':
+        return { state: 'infra', patch: { ...patch, detail: 'CBuild cancelled the job' } };
+      default:
+        throw new Error(`CBuild reported an unknown state ${JSON.stringify(job.state)} for ${queue}/${jobName}`);
+    }
+  }
+
+  private async pollLava(build: BuildRow): Promise<PollUpdate | undefined> {
+    const lava = this.backends.lava;
+    const id = Number(build.external_id);
+    const job = await lava.showJob(id);
+    const patch: PollUpdate['patch'] = {
+      started_at: job.start_time?.toISOString(),
+      finished_at: job.end_time?.toISOString(),
+      log_url: lava.logUrl(id),
+    };
+    if (job.state !== 'Finished') {
+      const state: BuildState = job.state === 'Running' || job.state === 'Canceling' ? 'running' : 'queued';
+      return state === build.state && !patch.started_at ? undefined : { state, patch };
+    }
+    if (job.health === 'Incomplete') {
+      const reason = job.failure_comment ?? (await this.lavaErrorMessage(id)) ?? 'LAVA gave no reason';
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} ended Incomplete: ${reason}` } };
+    }
+    if (job.health === 'Canceled') {
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} was cancelled by the lab` } };
+    }
+    // Complete is infrastructure health only: the build's own verdict is its `build` test case.
+    const results = await lava.jobResults(id);
+    const buildCase = results.find((r) => r.name === 'build' && r.suite !== 'lava');
+    if (!buildCase) {
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} finished without recording a build result` } };
+    }
+    const resultsDirUrl = await this.lavaResultsDir(build, job.device ?? null);
+    if (resultsDirUrl) patch.results_url = resultsDirUrl;
+    return { state: buildCase.result === 'pass' ? 'passed' : 'failed', patch, resultsDirUrl };
+  }
+
+  /**
+   * Why an Incomplete job failed. lava-server 2023.01 leaves failure_comment
+   * empty and only `scheduler.jobs.list(verbose)` carries error_msg.
+   */
+  private async lavaErrorMessage(id: number): Promise<string | undefined> {
+    const jobs = await this.backends.lava.listJobs({ state: 'Finished', health: 'Incomplete', limit: 100, verbose: true });
+    const job = jobs.find((j) => j.id === id);
+    return job?.error_msg ? `${job.error_msg}${job.error_type ? ` (${job.error_type} error)` : ''}` : undefined;
+  }
+
+  /**
+   * The result directory the LAVA job published to: `<arch>-<distro>-cbuildN-<host>-<target>`.
+   * The host is the device's hostname, which is the LAVA device name only when
+   * the lab sets it so; prefer that match, else the one directory for the target.
+   */
+  private async lavaResultsDir(build: BuildRow, device: string | null): Promise<string | undefined> {
+    const request = await this.store.request(build.request_id);
+    if (!request) return undefined;
+    const job = this.cbuildJob(request);
+    const candidates = (await this.backends.cbuild.listResultDirs(job)).filter((d) => d.endsWith(`-${build.target}`));
+    const dir = candidates.find((d) => device !== null && d.endsWith(`-${device}-${build.target}`)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+    return dir ? this.backends.cbuild.resultDirUrl(job, dir) : undefined;
+  }
+}
+
+interface PollUpdate {
+  state: BuildState;
+  patch: Partial<Pick<BuildRow, 'started_at' | 'finished_at' | 'log_url' | 'results_url' | 'detail' | 'test_summary'>> & {
+    started_at?: string;
+    finished_at?: string;
+  };
+  resultsDirUrl?: string;
+}
+
+/**
+ * A submission refused for lack of devices is the lab's problem; a bad
+ * definition or name is the bot's; a network failure is undecided (null).
+ */
+export function classifySubmitError(err: unknown): { state: BuildState; detail: string } | null {
+  if (err instanceof HttpError) return null;
+  const message = err instanceof Error ? err.message : String(err);
+  const fault = err as { faultCode?: number; faultString?: string };
+  if (fault.faultCode === 400 && /Device unavailable/i.test(fault.faultString ?? '')) {
+    return { state: 'infra', detail: `LAVA refused the job: ${fault.faultString}` };
+  }
+  return { state: 'error', detail: message };
+}

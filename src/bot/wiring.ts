@@ -1,0 +1,59 @@
+/**
+ * Builds a ready-to-run Bot from a config: the one HTTP client, the three
+ * service clients, secrets from the environment or files, and the store.
+ */
+import { HttpClient } from '../http/client.js';
+import { LaunchpadClient } from '../launchpad/client.js';
+import { readCredentialsFile } from '../launchpad/credentials.js';
+import { CBuildClient } from '../cbuild/client.js';
+import { LavaClient } from '../lava/client.js';
+import { Store } from '../store/store.js';
+import { launchpadCredentialsPath, readLavaToken, type BotConfig } from '../config/config.js';
+import type { Logger } from '../log.js';
+import type { CommentRow } from '../core/model.js';
+import { Bot } from './bot.js';
+
+export interface WiringOptions {
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  print?: (text: string) => void;
+  clock?: () => Date;
+  afterCommentPosted?: (comment: CommentRow) => void;
+}
+
+export interface WiredBot {
+  bot: Bot;
+  store: Store;
+  dryRun: boolean;
+  close(): Promise<void>;
+}
+
+export async function wireBot(config: BotConfig, options: WiringOptions): Promise<WiredBot> {
+  const env = options.env ?? process.env;
+  const http = new HttpClient({
+    timeoutMs: config.http.timeoutMs,
+    retries: config.http.retries,
+    maxDelayMs: config.http.maxRetryDelayMs,
+    logger: options.logger,
+  });
+  const credentialsPath = launchpadCredentialsPath(config, env);
+  const credentials = credentialsPath ? readCredentialsFile(credentialsPath) : undefined;
+  const launchpad = new LaunchpadClient({ serviceRoot: config.launchpad.serviceRoot, credentials, http, logger: options.logger });
+  const lava = new LavaClient({ url: config.lava.url, user: config.lava.user, token: readLavaToken(config, env), http, logger: options.logger });
+  const cbuild = new CBuildClient({ schedulerUrl: config.cbuild.schedulerUrl, resultsUrl: config.cbuild.resultsUrl, http, logger: options.logger });
+  const store = await Store.open(config.database);
+  const dryRun = !credentials;
+  if (dryRun) options.logger.warn('no Launchpad credentials: reading anonymously, comments are printed instead of posted (dry run)');
+  const bot = new Bot({
+    store,
+    config,
+    launchpad,
+    backends: { cbuild, lava },
+    logger: options.logger,
+    clock: options.clock,
+    dryRun,
+    print: options.print,
+    afterCommentPosted: options.afterCommentPosted,
+  });
+  return { bot, store, dryRun, close: () => store.close() };
+}

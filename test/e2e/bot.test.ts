@@ -1,0 +1,204 @@
+/**
+ * The bot end to end through the simulators: real HTTP, real sqlite, the same
+ * wiring as `cbuild-bot once`.
+ */
+import assert from 'node:assert/strict';
+import { startHarness, cycleUntil, type Harness, LP_TOKEN, LAVA_TOKEN } from './harness.js';
+import type { WiredBot } from '../../src/bot/wiring.js';
+import { LavaClient } from '../../src/lava/client.js';
+import { HttpError } from '../../src/http/client.js';
+import { createLogger } from '../../src/log.js';
+
+const MARKER = /^cbuild-bot-ref: (\d+)\/(ack|results)$/m;
+
+function botComments(h: Harness, link: string) {
+  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
+}
+
+async function resultsPosted(h: Harness, link: string, count = 1): Promise<boolean> {
+  return botComments(h, link).filter((c) => /cbuild-bot-ref: \d+\/results/.test(c.content)).length >= count;
+}
+
+describe('e2e: bot through the simulators', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let wired: WiredBot;
+
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('builds a proposal on both backends for every target and posts one ack and one results comment', async () => {
+    h = await startHarness();
+    const mp = h.propose('alice', 'neon');
+    wired = await h.wire();
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    await wired.bot.runCycle(); // a further cycle must not post again
+
+    const comments = botComments(h, mp.link);
+    assert.equal(comments.length, 2, comments.map((c) => c.content).join('\n----\n'));
+    const [ack, results] = comments;
+    assert.match(ack.content, /cbuild-bot has queued revision 2 \(.+\) of lp:~alice\/gcc-linaro\/neon for build:/);
+    assert.equal(ack.subject, 'Re: [Merge] lp:~alice/gcc-linaro/neon into lp:~linaro-toolchain/gcc-linaro/trunk');
+    // LAVA job links and CBuild queue entries, per target.
+    assert.match(ack.content, new RegExp(`a9hf    LAVA     ${h.lava.url}scheduler/job/\\d+`));
+    assert.match(ack.content, /a9hf    CBuild   http:\/\/127\.0\.0\.1:\d+\/scheduler\/queues\/a9hf-ubuntu\/jobs\/gcc-linaro\+bzr2~alice~neon~r1/);
+    assert.equal(ack.content.match(MARKER)?.[2], 'ack');
+
+    assert.match(results.content, /every build passed\./);
+    for (const target of ['a9hf', 'x86_64']) {
+      for (const backend of ['CBuild', 'LAVA']) {
+        assert.match(results.content, new RegExp(`^${target} +${backend} +PASS +\\d+s +http://\\S+$`, 'm'));
+        assert.match(results.content, new RegExp(`^${target} +${backend} +gcc +2 +1 +1 +0 +0 +0$`, 'm'));
+      }
+    }
+    assert.equal(results.content.match(MARKER)?.[2], 'results');
+    // Every LAVA job the bot submitted identifies its request.
+    assert.deepEqual(h.lava.jobs().map((j) => j.description).sort(), [
+      'cbuild-bot r1 a9hf gcc-linaro+bzr2~alice~neon~r1',
+      'cbuild-bot r1 x86_64 gcc-linaro+bzr2~alice~neon~r1',
+    ]);
+  });
+
+  it('reports a broken build as the change\'s fault and an Incomplete LAVA job as infrastructure', async () => {
+    h = await startHarness();
+    const broken = h.propose('bob', 'breaks');
+    const unlucky = h.propose('carol', 'unlucky');
+    h.toolchain.broken.add(broken.branch);
+    h.lava.failNextJobs(1, 'Unable to copy overlay', (m) => m['cbuild-bot.branch'] === `lp:${unlucky.branch}` && m['cbuild-bot.target'] === 'x86_64');
+    wired = await h.wire();
+    await cycleUntil(wired, async () => (await resultsPosted(h, broken.link)) && (await resultsPosted(h, unlucky.link)));
+
+    const bob = botComments(h, broken.link).at(-1)!.content;
+    assert.match(bob, /the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
+    assert.match(bob, /^a9hf +CBuild +BUILD FAILED/m);
+    assert.doesNotMatch(bob, /INFRASTRUCTURE/);
+
+    const carol = botComments(h, unlucky.link).at(-1)!.content;
+    assert.match(carol, /no build failed because of this change, but some builds could not run\./);
+    assert.match(carol, /^x86_64 +LAVA +INFRASTRUCTURE FAILURE/m);
+    assert.match(carol, /^a9hf +LAVA +PASS/m);
+    assert.match(carol, /problems of the build lab, not of this change:\n  x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\)/);
+  });
+
+  it('cancels the old LAVA jobs when a new revision arrives and reports only the new revision', async () => {
+    h = await startHarness();
+    h.toolchain.durationMs = 3000;
+    const mp = h.propose('dave', 'sched');
+    wired = await h.wire();
+    await cycleUntil(wired, () => h.lava.jobs().filter((j) => j.state === 'Running').length === 2);
+    const oldJobs = h.lava.jobs().map((j) => j.id);
+    h.lp.pushRevisions(mp.branch, 1);
+    h.toolchain.durationMs = 100;
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+
+    for (const id of oldJobs) assert.equal(h.lava.job(id)!.health, 'Canceled', `old LAVA job ${id}`);
+    const comments = botComments(h, mp.link);
+    const results = comments.filter((c) => c.content.match(MARKER)?.[2] === 'results');
+    assert.equal(results.length, 1);
+    assert.match(results[0].content, /revision 3 /);
+    assert.ok(!comments.some((c) => /revision 2 .*every build passed|built revision 2 /.test(c.content)), 'no results for the superseded revision');
+    const status = await wired.store.requestsOfProposals([(await wired.store.proposalByLink(mp.link))!.id]);
+    assert.deepEqual(status.map((r) => [r.revno, r.state]), [[2, 'superseded'], [3, 'done']]);
+  });
+
+  it('stops tracking a merged proposal and cancels its running builds', async () => {
+    h = await startHarness();
+    h.toolchain.durationMs = 5000;
+    const mp = h.propose('erin', 'merged-soon');
+    wired = await h.wire();
+    await cycleUntil(wired, () => h.lava.jobs().filter((j) => j.state === 'Running').length === 2);
+    h.lp.setStatus(mp.link, 'Merged');
+    await cycleUntil(wired, () => h.lava.jobs().every((j) => j.health === 'Canceled'));
+    const proposal = (await wired.store.proposalByLink(mp.link))!;
+    assert.equal(proposal.tracked, 0);
+    assert.equal(proposal.queue_status, 'Merged');
+    const builds = [...(await wired.store.buildsOfRequests([1])).values()].flat();
+    assert.ok(builds.every((b) => b.state === 'cancelled'), JSON.stringify(builds.map((b) => b.state)));
+    assert.ok(!botComments(h, mp.link).some((c) => /\/results$/m.test(c.content)));
+  });
+
+  it('keeps steady-state cycles to one request per page of proposals', async () => {
+    h = await startHarness({ batchSize: 2 });
+    const links = ['p1', 'p2', 'p3'].map((n) => h.propose('frank', n).link);
+    wired = await h.wire();
+    await cycleUntil(wired, async () => (await Promise.all(links.map((l) => resultsPosted(h, l)))).every(Boolean));
+    h.lp.clearRequests();
+    await wired.bot.runCycle();
+    assert.deepEqual(h.lp.requests.map((r) => `${r.method} ${r.operation} ${r.status}`), [
+      'GET getMergeProposals 200',
+      'GET getMergeProposals 200',
+    ]);
+    // A new revision costs its proposal's page plus the one branch that changed.
+    h.lp.pushRevisions('~frank/gcc-linaro/p2', 1);
+    h.lp.clearRequests();
+    await wired.bot.runCycle();
+    assert.deepEqual(h.lp.requests.filter((r) => r.method === 'GET').map((r) => `${r.operation ?? r.path} ${r.status}`), [
+      'getMergeProposals 200',
+      'getMergeProposals 200',
+      '/1.0/~frank/gcc-linaro/p2 200',
+    ]);
+  });
+
+  it('retries Launchpad 503s honouring Retry-After, and one failing proposal does not stop the others', async () => {
+    h = await startHarness();
+    const good = h.propose('gina', 'fine');
+    const bad = h.propose('hal', 'unreadable');
+    h.lp.failNext({ pathContains: 'getMergeProposals', status: 503, retryAfter: 1, times: 1 });
+    h.lp.failNext({ pathContains: '/~hal/gcc-linaro/unreadable', method: 'GET', status: 404, times: 100 });
+    wired = await h.wire();
+    const started = Date.now();
+    await wired.bot.runCycle();
+    assert.ok(Date.now() - started >= 1000, 'waited for Retry-After');
+    await cycleUntil(wired, () => resultsPosted(h, good.link));
+    assert.equal(botComments(h, bad.link).length, 0);
+    assert.equal(await wired.store.proposalByLink(bad.link), undefined);
+  });
+
+  it('without Launchpad credentials reads anonymously and prints the comments instead of posting', async () => {
+    h = await startHarness();
+    const mp = h.propose('ivan', 'dry');
+    const printed: string[] = [];
+    wired = await h.wire({ anonymous: true, print: (t) => printed.push(t) });
+    await cycleUntil(wired, () => printed.some((t) => /cbuild-bot-ref: \d+\/results/.test(t)));
+    assert.equal(h.lp.commentsOf(mp.link).length, 0);
+    assert.ok(h.lp.requests.every((r) => r.method === 'GET' && r.authorized === null));
+    assert.match(printed[0], /^--- dry run: would comment on http:\/\/127\.0\.0\.1:\d+\/~ivan\/gcc-linaro\/dry\/\+merge\/\d+\nSubject: Re: \[Merge\]/);
+  });
+
+  it('finds its LAVA job again when a submission\'s answer was lost, instead of submitting twice', async () => {
+    h = await startHarness();
+    const mp = h.propose('judy', 'lost-answer');
+    let lose = 1;
+    const original = LavaClient.prototype.submitJob;
+    LavaClient.prototype.submitJob = async function (this: LavaClient, definition: string) {
+      const ids = await original.call(this, definition);
+      if (lose-- > 0) throw new HttpError('POST /RPC2 failed: ECONNRESET', 'POST', '/RPC2', undefined, 'ECONNRESET');
+      return ids;
+    };
+    try {
+      wired = await h.wire();
+      await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    } finally {
+      LavaClient.prototype.submitJob = original;
+    }
+    assert.equal(h.lava.jobs().length, 2, h.lava.jobs().map((j) => j.description).join('\n'));
+  });
+
+  it('never writes the OAuth secret or the LAVA token into logs, comments or the store', async () => {
+    h = await startHarness();
+    const mp = h.propose('kim', 'secrets');
+    const lines: string[] = [];
+    wired = await h.wire({ logger: createLogger({ level: 'debug', sink: { write: (l) => lines.push(l) } }) });
+    h.lava.failNextJobs(1, `boom ${LAVA_TOKEN}`);
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    const everything = [
+      ...lines,
+      ...h.lp.commentsOf(mp.link).map((c) => c.content),
+      JSON.stringify(await wired.store.db.all('SELECT * FROM builds')),
+      JSON.stringify(await wired.store.db.all('SELECT * FROM comments')),
+    ].join('\n');
+    assert.ok(everything.includes('***'), 'the token that reached an error message was masked');
+    for (const secret of [LP_TOKEN.secret, LAVA_TOKEN]) assert.ok(!everything.includes(secret));
+  });
+});

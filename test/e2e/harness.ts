@@ -1,0 +1,154 @@
+/**
+ * End-to-end harness: the three simulators on loopback, a seeded project, and
+ * a bot wired exactly as `cbuild-bot once` wires it, over real HTTP and real
+ * sqlite.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LaunchpadSimulator } from '../../src/launchpad/simulator.js';
+import { CBuildSimulator } from '../../src/cbuild/simulator.js';
+import { LavaSimulator } from '../../src/lava/simulator.js';
+import type { BuildOutcome, BuildSpec, Toolchain } from '../../src/cbuild/toolchain.js';
+import { renderSum } from '../../src/results/index.js';
+import { parseConfig, projectRoot, type BotConfig } from '../../src/config/config.js';
+import { wireBot, type WiredBot, type WiringOptions } from '../../src/bot/wiring.js';
+import { silentLogger } from '../../src/log.js';
+
+/** Builds pass with a tiny testsuite unless the branch is listed as broken. */
+export class TestToolchain implements Toolchain {
+  readonly broken = new Set<string>();
+  durationMs = 150;
+  readonly specs: BuildSpec[] = [];
+
+  build(spec: BuildSpec): BuildOutcome {
+    this.specs.push(spec);
+    if (this.broken.has(spec.branch)) {
+      return { result: 'build-failure', durationMs: this.durationMs, files: { 'make.log': "gcc/foo.c:1:1: error: expected ';'\nmake: *** [all] Error 2\n" } };
+    }
+    const sum = renderSum({
+      tool: 'gcc',
+      target: spec.target,
+      results: [
+        { status: 'PASS', name: 'gcc.dg/pr1.c (test for excess errors)' },
+        { status: 'PASS', name: 'gcc.dg/pr2.c (test for excess errors)' },
+        { status: 'FAIL', name: 'gcc.dg/pr3.c execution test' },
+        { status: 'XFAIL', name: 'gcc.dg/pr4.c scan-assembler vld1' },
+      ],
+    });
+    return { result: 'pass', durationMs: this.durationMs, files: { 'make.log': 'make: done\n', 'gcc.sum': sum } };
+  }
+}
+
+export interface Harness {
+  lp: LaunchpadSimulator;
+  cbuild: CBuildSimulator;
+  lava: LavaSimulator;
+  toolchain: TestToolchain;
+  trunk: string;
+  dir: string;
+  config: BotConfig;
+  credentialsFile: string;
+  lavaTokenFile: string;
+  /** A bot wired like `cbuild-bot once` (credentials from the files above). */
+  wire(options?: Partial<WiringOptions> & { anonymous?: boolean }): Promise<WiredBot>;
+  /** Creates a branch with revisions and a proposal targeting trunk; returns its self_link and branch. */
+  propose(owner: string, name: string, status?: 'Needs review' | 'Work in progress'): { link: string; branch: string };
+  close(): Promise<void>;
+}
+
+export const LP_TOKEN = { key: 'AbCdEfGhJkLmNpQrStVw', secret: 'S'.repeat(40) + 'ecret' + 'x'.repeat(35) };
+export const LAVA_TOKEN = 'lavatoken0123456789abcdefghijklmnopqrstuvwxyz';
+
+export async function startHarness(options: { batchSize?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'cbuild-bot-e2e-'));
+  const toolchain = new TestToolchain();
+  const lp = new LaunchpadSimulator({ defaultBatchSize: options.batchSize });
+  const serviceRoot = await lp.start();
+  const cbuild = new CBuildSimulator({
+    toolchain,
+    timing: { pollMs: 20 },
+    hosts: [
+      { name: 'ursa1', queue: 'a9hf-ubuntu', arch: 'armv7l', distro: 'precise', config: 'cortexa9hfr1', target: 'a9hf' },
+      { name: 'oort1', queue: 'x86_64-ubuntu', arch: 'x86_64', distro: 'precise', config: 'x86_64r1', target: 'x86_64' },
+    ],
+  });
+  await cbuild.start();
+  const lava = new LavaSimulator({
+    toolchain,
+    users: { 'cbuild-bot': LAVA_TOKEN },
+    devices: [
+      { hostname: 'panda-es-01', deviceType: 'panda-es' },
+      { hostname: 'x86-64-build-01', deviceType: 'x86_64-build', arch: 'x86_64' },
+    ],
+    timing: { queueMs: 20, scheduleMs: 10, startMs: 10, bootMs: 10, finishMs: 10, cancelMs: 10 },
+  });
+  await lava.start();
+
+  lp.addPerson('cbuild-bot', 'CBuild bot');
+  lp.addPerson('linaro-toolchain', 'Linaro toolchain');
+  lp.addProject('gcc-linaro', 'Linaro GCC');
+  const trunk = lp.addBranch({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'trunk', developmentFocus: true });
+  lp.pushRevisions(trunk, 3);
+  lp.registerToken({ consumerKey: 'cbuild-bot', tokenKey: LP_TOKEN.key, tokenSecret: LP_TOKEN.secret, person: 'cbuild-bot', permission: 'WRITE_PUBLIC' });
+  const credentialsFile = join(dir, 'credentials');
+  writeFileSync(credentialsFile, `[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = ${LP_TOKEN.key}\naccess_secret = ${LP_TOKEN.secret}\n`);
+  const lavaTokenFile = join(dir, 'lava-token');
+  writeFileSync(lavaTokenFile, LAVA_TOKEN + '\n');
+
+  const template = 'templates/lava/gcc-build.yaml';
+  const rawConfig = {
+    launchpad: { serviceRoot, watch: [{ project: 'gcc-linaro' }] },
+    cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl },
+    lava: { url: lava.rpcUrl, user: 'cbuild-bot', tokenFile: lavaTokenFile },
+    targets: {
+      a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: 'panda-es', template } },
+      x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: 'x86_64-build', template } },
+    },
+    database: join(dir, 'bot.sqlite'),
+    http: { timeoutMs: 5000, retries: 3, maxRetryDelayMs: 1500 },
+  };
+  writeFileSync(join(dir, 'bot.config.json'), JSON.stringify({ ...rawConfig, targets: Object.fromEntries(
+    Object.entries(rawConfig.targets).map(([k, v]) => [k, { ...v, lava: { ...v.lava, template: join(projectRoot(), template) } }]),
+  ) }, null, 2));
+  const config = parseConfig(rawConfig, 'e2e config', projectRoot());
+  const opened: WiredBot[] = [];
+
+  return {
+    lp, cbuild, lava, toolchain, trunk, dir, config, credentialsFile, lavaTokenFile,
+    async wire(opts = {}) {
+      const env: NodeJS.ProcessEnv = opts.anonymous ? {} : { CBUILD_BOT_LP_CREDENTIALS: credentialsFile };
+      const wired = await wireBot(config, { logger: silentLogger, print: () => {}, ...opts, env });
+      opened.push(wired);
+      return wired;
+    },
+    propose(owner, name, status = 'Needs review') {
+      try {
+        lp.addPerson(owner, owner);
+      } catch {
+        /* already there */
+      }
+      const branch = lp.addBranch({ owner, project: 'gcc-linaro', name });
+      lp.pushRevisions(branch, 2);
+      return { link: lp.createMergeProposal({ source: branch, target: trunk, registrant: owner, status }), branch };
+    },
+    async close() {
+      for (const w of opened) await w.close().catch(() => {});
+      await Promise.all([lp.close(), cbuild.close(), lava.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs bot cycles until `done` holds (or fails after `timeoutMs`). */
+export async function cycleUntil(wired: WiredBot, done: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let cycles = 0;
+  while (Date.now() < deadline) {
+    await wired.bot.runCycle();
+    cycles++;
+    if (await done()) return cycles;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  throw new Error(`condition not reached after ${cycles} cycles`);
+}
