@@ -8,12 +8,16 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { BotConfig } from '../config/config.js';
 import { BACKENDS, type CommentRow, type RequestRow } from '../core/model.js';
-import { planBuilds, planComments, planRequests, type PlanConfig } from '../core/plan.js';
+import { finishedBaselines, planBuilds, planComments, planComparisons, planRequests, type PlanConfig } from '../core/plan.js';
 import { composeAck, composeResults } from '../core/report.js';
 import { cbuildJobName, lavaJobName } from '../core/names.js';
 import { observeProposals } from './observe.js';
 import { BuildRunner, type BuildBackends } from './builds.js';
 import { flushOutbox } from './outbox.js';
+import { compareWithBaseline } from './compare.js';
+import { parseManifest, type Manifest } from '../results/index.js';
+import { readFileSync } from 'node:fs';
+import type { Backend } from '../core/model.js';
 
 export interface BotDeps {
   store: Store;
@@ -37,6 +41,7 @@ export interface CycleReport {
   submitted: number;
   polled: number;
   cancelled: number;
+  compared: number;
   commentsQueued: number;
   commentsPosted: number;
   errors: number;
@@ -63,7 +68,7 @@ export class Bot {
     const { store, config, logger } = this.deps;
     const report: CycleReport = {
       proposals: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
-      polled: 0, cancelled: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
+      polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
     };
 
     const observed = await observeProposals(this.deps.launchpad, store, config.launchpad.watch, config.launchpad.statuses, this.now(), logger);
@@ -73,6 +78,7 @@ export class Bot {
 
     await this.applyRequestPlan(report);
     await this.actOnBuilds(report);
+    await this.compareFinishedBuilds(report);
     await this.queueDueComments(report);
 
     const flushed = await flushOutbox(
@@ -89,23 +95,21 @@ export class Bot {
   }
 
   private async applyRequestPlan(report: CycleReport): Promise<void> {
-    const { store, config, logger } = this.deps;
+    const { store, logger } = this.deps;
     const proposals = await store.allProposals();
     const requests = await store.requestsOfProposals(proposals.map((p) => p.id));
     const plan = planRequests(proposals, await store.branches(), requests, this.planConfig());
     for (const r of plan.create) {
       try {
+        const baseRequestId = r.base ? await this.baselineRequest(r.base, r.builds) : null;
         const id = await store.createRequest(
-          { proposalId: r.proposalId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
+          { kind: 'proposal', proposalId: r.proposalId, baseRequestId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
           r.builds,
-          (requestId, b) => {
-            const job = cbuildJobName(config.cbuild.product, r.branch, r.revno, requestId);
-            return b.backend === 'native' ? `${config.targets[b.target].cbuild.queue}/${job}` : lavaJobName(requestId, b.target, job);
-          },
+          (requestId, b) => this.submitKey(requestId, r.branch, r.revno, b),
           this.now(),
         );
         report.requestsCreated++;
-        logger.info('new build request', { request: id, branch: r.branch, revno: r.revno });
+        logger.info('new build request', { request: id, branch: r.branch, revno: r.revno, baseline: baseRequestId ?? undefined });
         for (const old of plan.supersede.filter((s) => s.proposalId === r.proposalId)) {
           await store.endRequest(old.requestId, 'superseded', this.now(), id);
           report.superseded++;
@@ -121,6 +125,62 @@ export class Bot {
       report.closed++;
       logger.info('request closed', { request: c.requestId, reason: c.reason });
     }
+  }
+
+  /** The idempotency key of a build: CBuild queue/job name, or the LAVA job name. */
+  private submitKey(requestId: number, branch: string, revno: number, b: { target: string; backend: Backend }): string {
+    const { config } = this.deps;
+    const job = cbuildJobName(config.cbuild.product, branch, revno, requestId);
+    return b.backend === 'native' ? `${config.targets[b.target].cbuild.queue}/${job}` : lavaJobName(requestId, b.target, job);
+  }
+
+  /** The baseline request for a branch point: found (shared with other proposals) or created. */
+  private async baselineRequest(base: { branch: string; revisionId: string; revno: number }, builds: { target: string; backend: Backend }[]): Promise<number> {
+    const { store, logger } = this.deps;
+    const existing = await store.baselineFor(base.branch, base.revisionId);
+    if (existing) return existing.id;
+    const id = await store.createRequest(
+      { kind: 'baseline', proposalId: null, baseRequestId: null, branch: base.branch, revisionId: base.revisionId, revno: base.revno },
+      builds,
+      (requestId, b) => this.submitKey(requestId, base.branch, base.revno, b),
+      this.now(),
+    );
+    logger.info('new baseline request', { request: id, branch: base.branch, revno: base.revno });
+    return id;
+  }
+
+  private readonly manifests = new Map<string, Manifest | undefined>();
+
+  /** The target branch's known-flaky manifest, read once. */
+  private manifestFor(branch: string): Manifest | undefined {
+    if (!this.manifests.has(branch)) {
+      const file = this.deps.config.flakyManifests[branch];
+      this.manifests.set(branch, file ? parseManifest(readFileSync(file, 'utf8'), { source: file }) : undefined);
+    }
+    return this.manifests.get(branch);
+  }
+
+  /** Compares passed builds with their baselines once those are final; closes finished baselines. */
+  private async compareFinishedBuilds(report: CycleReport): Promise<void> {
+    const { store, logger } = this.deps;
+    const active = await store.requestsInState('active');
+    const bases = await Promise.all(
+      [...new Set(active.map((r) => r.base_request_id).filter((id): id is number => id !== null))].map((id) => store.request(id)),
+    );
+    const requests = [...active, ...bases.filter((r): r is RequestRow => !!r && r.state !== 'active')];
+    const builds = await store.buildsOfRequests(requests.map((r) => r.id));
+    for (const { build, baseline, baseRequest } of planComparisons(requests, builds)) {
+      try {
+        const comparison = await compareWithBaseline(this.deps.backends.cbuild, build, baseline, baseRequest, baseRequest ? this.manifestFor(baseRequest.branch) : undefined);
+        await store.updateBuild(build.id, { comparison: JSON.stringify(comparison) }, this.now());
+        report.compared++;
+        logger.info('compared with baseline', { build: build.submit_key, status: comparison.status, regressions: comparison.status === 'compared' ? comparison.counts.regressions : undefined });
+      } catch (err) {
+        report.errors++;
+        logger.error('cannot compare with baseline', { build: build.submit_key, error: err });
+      }
+    }
+    for (const id of finishedBaselines(requests, builds)) await store.markRequestDone(id, this.now());
   }
 
   private async actOnBuilds(report: CycleReport): Promise<void> {

@@ -9,7 +9,6 @@ import type { Branch, MergeProposal } from '../launchpad/wire.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { WatchTarget } from '../config/config.js';
-import { FINAL_PROPOSAL_STATUSES } from '../core/model.js';
 
 export interface ObserveResult {
   listed: number;
@@ -76,8 +75,9 @@ async function recordProposal(lp: LaunchpadClient, store: Store, mp: MergePropos
   const known = await store.proposalByLink(mp.self_link);
   const sourceKnown = known ? await store.branch(known.source_branch_link) : undefined;
   if (known && known.tracked === 1 && known.http_etag === mp.http_etag && sourceKnown) return false;
+  // The target's tip is the branch point a new revision is compared against: refresh both (304 when unchanged).
   const source = await refreshBranch(lp, store, mp.source_branch_link, now);
-  const target = (await store.branch(mp.target_branch_link)) ?? (await refreshBranch(lp, store, mp.target_branch_link, now));
+  const target = await refreshBranch(lp, store, mp.target_branch_link, now);
   await store.upsertProposal(
     {
       self_link: mp.self_link,
@@ -113,8 +113,4 @@ async function refreshBranch(lp: LaunchpadClient, store: Store, link: string, no
   };
   await store.upsertBranch(row);
   return row;
-}
-
-export function isFinalStatus(status: string): boolean {
-  return FINAL_PROPOSAL_STATUSES.has(status);
 }

@@ -29,6 +29,8 @@ export interface BotConfig {
   cbuild: { schedulerUrl: string; resultsUrl: string; product: string };
   lava: { url: string; user: string; tokenFile?: string };
   targets: Record<string, TargetConfig>;
+  /** Target branch unique name → manifest file (absolute). */
+  flakyManifests: Record<string, string>;
   schedule: string;
   database: string;
   http: { timeoutMs: number; retries: number; maxRetryDelayMs: number };
@@ -94,6 +96,14 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
       statSync(target.lava.template);
     } catch {
       problems.push(`targets.${name}.lava.template: file ${target.lava.template} does not exist`);
+    }
+  }
+  for (const [branch, file] of Object.entries(config.flakyManifests)) {
+    config.flakyManifests[branch] = resolvePath(file, baseDir);
+    try {
+      statSync(config.flakyManifests[branch]);
+    } catch {
+      problems.push(`flakyManifests.${branch}: file ${config.flakyManifests[branch]} does not exist`);
     }
   }
   if (!cron.validate(config.schedule)) problems.push(`schedule: ${JSON.stringify(config.schedule)} is not a valid cron expression`);

@@ -48,9 +48,14 @@ export interface BranchRow {
   checked_at: string;
 }
 
+export type RequestKind = 'proposal' | 'baseline';
+
 export interface RequestRow {
   id: number;
+  /** `baseline`: the target branch at a proposal's branch point, built to compare test results with. */
+  kind: RequestKind;
   proposal_id: number | null;
+  base_request_id: number | null;
   branch: string;
   revision_id: string;
   revno: number;
@@ -74,6 +79,8 @@ export interface BuildRow {
   cancel_requested: number;
   detail: string | null;
   test_summary: string | null;
+  /** JSON BuildComparison, once compared with the baseline (passed builds only). */
+  comparison: string | null;
   submitted_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -98,6 +105,22 @@ export interface CommentRow {
 
 /** Per-tool DejaGnu counts stored on a build, e.g. { gcc: { PASS: 10, FAIL: 1 } }. */
 export type TestSummary = Record<string, Record<string, number>>;
+
+/** How a passed build's test results compare with its baseline build's. */
+export type BuildComparison =
+  | {
+      status: 'compared';
+      baseline: { branch: string; revno: number; revision: string };
+      /** compare_tests' six categories, plus regressions (PASS→FAIL), flaky flips and PASS→XFAIL. */
+      counts: { regressions: number; now_pass: number; new_fail: number; new_pass: number; gone: number; flaky: number; already_tracked: number };
+      /** The first regressions by name, `<tool>: <test>`. */
+      regressions: string[];
+      /** The first new FAILs by name (not regressions, but need a look). */
+      newFailures: string[];
+      diffUrl: string | null;
+      warnings: string[];
+    }
+  | { status: 'not-compared'; reason: string };
 
 /** The hidden last line that lets the bot recognise its own comment on Launchpad. */
 export function commentMarker(requestId: number, kind: CommentKind): string {

@@ -23,12 +23,20 @@ export interface PlanConfig {
   backends: readonly Backend[];
 }
 
+export interface BranchPoint {
+  branch: string;
+  revisionId: string;
+  revno: number;
+}
+
 export interface NewRequest {
   proposalId: number;
   branch: string;
   revisionId: string;
   revno: number;
   builds: { target: string; backend: Backend }[];
+  /** The target branch revision the proposal is compared against (its tip when the revision was seen). */
+  base: BranchPoint | null;
 }
 
 export interface RequestPlan {
@@ -76,12 +84,14 @@ export function planRequests(
       if (r.revision_id !== revision) plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
     }
     if (!own.some((r) => r.revision_id === revision)) {
+      const target = branches.get(proposal.target_branch_link);
       plan.create.push({
         proposalId: proposal.id,
         branch: proposal.source_branch,
         revisionId: revision,
         revno: branch.revision_count,
-        builds: config.targets.flatMap((target) => config.backends.map((backend) => ({ target, backend }))),
+        builds: config.targets.flatMap((t) => config.backends.map((backend) => ({ target: t, backend }))),
+        base: target?.last_scanned_id ? { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count } : null,
       });
     }
   }
@@ -140,9 +150,42 @@ export function planComments(
     const builds = buildsByRequest.get(r.id) ?? [];
     if (builds.length === 0) continue;
     const submitted = builds.every((b) => b.state !== 'pending' && b.state !== 'submitting');
-    const final = builds.every((b) => FINAL_BUILD_STATES.has(b.state));
+    // Results wait for the comparison of every passed build with its baseline.
+    const final = builds.every((b) => FINAL_BUILD_STATES.has(b.state) && (b.state !== 'passed' || b.comparison !== null));
     if (submitted && !have.has(`${r.id}/ack`)) due.push({ requestId: r.id, proposalId: r.proposal_id, kind: 'ack' });
     if (final && !have.has(`${r.id}/results`)) due.push({ requestId: r.id, proposalId: r.proposal_id, kind: 'results' });
   }
   return due;
+}
+
+/**
+ * Passed builds of active proposal requests that can now be compared: their
+ * baseline build (same target and backend) is final, or there is no baseline.
+ * Each comes with that baseline build, if any.
+ */
+export function planComparisons(
+  requests: readonly RequestRow[],
+  buildsByRequest: ReadonlyMap<number, readonly BuildRow[]>,
+): { build: BuildRow; baseline: BuildRow | null; baseRequest: RequestRow | null }[] {
+  const byId = new Map(requests.map((r) => [r.id, r]));
+  const out: { build: BuildRow; baseline: BuildRow | null; baseRequest: RequestRow | null }[] = [];
+  for (const r of requests) {
+    if (r.kind !== 'proposal' || r.state !== 'active') continue;
+    const baseRequest = r.base_request_id === null ? null : byId.get(r.base_request_id) ?? null;
+    for (const b of buildsByRequest.get(r.id) ?? []) {
+      if (b.state !== 'passed' || b.comparison !== null) continue;
+      const baseline = baseRequest ? (buildsByRequest.get(baseRequest.id) ?? []).find((x) => x.target === b.target && x.backend === b.backend) ?? null : null;
+      if (baseline && !FINAL_BUILD_STATES.has(baseline.state)) continue;
+      out.push({ build: b, baseline, baseRequest });
+    }
+  }
+  return out;
+}
+
+/** Baseline requests whose every build is final: nothing more to do for them. */
+export function finishedBaselines(requests: readonly RequestRow[], buildsByRequest: ReadonlyMap<number, readonly BuildRow[]>): number[] {
+  return requests
+    .filter((r) => r.kind === 'baseline' && r.state === 'active')
+    .filter((r) => (buildsByRequest.get(r.id) ?? []).every((b) => FINAL_BUILD_STATES.has(b.state)))
+    .map((r) => r.id);
 }

@@ -4,7 +4,7 @@
  * uses to recognise its own comments after a restart.
  */
 import { redact } from '../secrets.js';
-import { MARKER_PREFIX, commentMarker, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+import { MARKER_PREFIX, commentMarker, type BuildComparison, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
 
 export interface ComposedComment {
   kind: CommentKind;
@@ -102,14 +102,19 @@ export function composeResults(
       b.started_at && b.finished_at ? formatDuration(Date.parse(b.finished_at) - Date.parse(b.started_at)) : '-';
     return [b.target, backendName(b), RESULT_WORDS[b.state] ?? b.state.toUpperCase(), duration, b.log_url ?? b.job_url ?? '-'];
   });
-  const allPassed = sorted.every((b) => b.state === 'passed');
   const failed = sorted.filter((b) => b.state === 'failed');
   const infra = sorted.filter((b) => b.state === 'infra' || b.state === 'error');
-  const headline = allPassed
-    ? `cbuild-bot built ${revisionLine(request, proposal)}: every build passed.`
-    : failed.length
-      ? `cbuild-bot built ${revisionLine(request, proposal)}: the build FAILED on ${failed.map((b) => `${b.target} (${backendName(b)})`).join(', ')}.`
-      : `cbuild-bot built ${revisionLine(request, proposal)}: no build failed because of this change, but some builds could not run.`;
+  const comparisons = sorted.map((b) => ({ build: b, comparison: b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null }));
+  const regressed = comparisons.filter(({ comparison }) => comparison?.status === 'compared' && comparison.counts.regressions > 0);
+  const where = (builds: BuildRow[]) => builds.map((b) => `${b.target} (${backendName(b)})`).join(', ');
+  const built = `cbuild-bot built ${revisionLine(request, proposal)}`;
+  const headline = failed.length
+    ? `${built}: the build FAILED on ${where(failed)}.`
+    : regressed.length
+      ? `${built}: tests REGRESSED on ${where(regressed.map((c) => c.build))}.`
+      : infra.length
+        ? `${built}: no build failed because of this change, but some builds could not run.`
+        : `${built}: every build passed${comparisons.every((c) => c.comparison?.status === 'compared') ? ' with no test regressions' : ''}.`;
   const lines = [headline, '', textTable(['target', 'backend', 'result', 'duration', 'log'], rows)];
 
   const testRows: string[][] = [];
@@ -123,6 +128,7 @@ export function composeResults(
   if (testRows.length) {
     lines.push('', 'Test suite results (DejaGnu .sum counts):', '', textTable(['target', 'backend', 'tool', ...COUNT_COLUMNS], testRows));
   }
+  lines.push(...comparisonLines(comparisons));
   if (infra.length) {
     lines.push('', 'Infrastructure failures are problems of the build lab, not of this change:');
     for (const b of infra) lines.push(`  ${b.target} (${backendName(b)}): ${b.detail ?? 'no detail given'}`);
@@ -139,6 +145,47 @@ export function composeResults(
     subject: subjectFor(proposal),
     body: withMarker(lines, request, 'results'),
   };
+}
+
+/** The comparison with the baseline: counts per target × backend, the first regressions by name, what could not be compared. */
+function comparisonLines(comparisons: { build: BuildRow; comparison: BuildComparison | null }[]): string[] {
+  const compared = comparisons.filter(
+    (c): c is { build: BuildRow; comparison: Extract<BuildComparison, { status: 'compared' }> } => c.comparison?.status === 'compared',
+  );
+  const skipped = comparisons.filter((c) => c.comparison?.status === 'not-compared');
+  if (!compared.length && !skipped.length) return [];
+  const lines: string[] = [];
+  if (compared.length) {
+    const base = compared[0].comparison.baseline;
+    lines.push('', `Test results compared with the branch point, lp:${base.branch} revision ${base.revno} (same target and backend):`, '');
+    lines.push(
+      textTable(
+        ['target', 'backend', 'regressions', 'now pass', 'new FAIL', 'new PASS', 'gone', 'flaky', 'full diff'],
+        compared.map(({ build: b, comparison: c }) => [
+          b.target, backendName(b), String(c.counts.regressions), String(c.counts.now_pass), String(c.counts.new_fail),
+          String(c.counts.new_pass), String(c.counts.gone), String(c.counts.flaky), c.diffUrl ?? '-',
+        ]),
+      ),
+    );
+    for (const [title, pick, count] of [
+      ['Regressions (passed before, FAIL now)', (c: typeof compared[number]['comparison']) => c.regressions, (c: typeof compared[number]['comparison']) => c.counts.regressions],
+      ['New tests that FAIL (not regressions, but need a look)', (c: typeof compared[number]['comparison']) => c.newFailures, (c: typeof compared[number]['comparison']) => c.counts.new_fail],
+    ] as const) {
+      const withNames = compared.filter(({ comparison }) => pick(comparison).length > 0);
+      if (!withNames.length) continue;
+      lines.push('', `${title}:`);
+      for (const { build: b, comparison: c } of withNames) {
+        const more = count(c) - pick(c).length;
+        lines.push(`  ${b.target} (${backendName(b)}):`, ...pick(c).map((n) => `    ${n}`));
+        if (more > 0) lines.push(`    … and ${more} more: see the full diff`);
+      }
+    }
+  }
+  if (skipped.length) {
+    lines.push('', 'Not compared:');
+    for (const { build: b, comparison } of skipped) lines.push(`  ${b.target} (${backendName(b)}): ${(comparison as { reason: string }).reason}`);
+  }
+  return lines;
 }
 
 /** True when a comment body is the bot's comment with this marker (its last non-empty line). */

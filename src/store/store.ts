@@ -6,7 +6,7 @@
 import { Db, type SqlParam } from './db.js';
 import { migrate } from './migrate.js';
 import { redact } from '../secrets.js';
-import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestRow, RequestState } from '../core/model.js';
+import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestKind, RequestRow, RequestState } from '../core/model.js';
 
 export interface ProposalFacts {
   self_link: string;
@@ -140,15 +140,16 @@ export class Store {
    * build's idempotency key from the new request id.
    */
   async createRequest(
-    req: { proposalId: number | null; branch: string; revisionId: string; revno: number },
+    req: { kind: RequestKind; proposalId: number | null; baseRequestId: number | null; branch: string; revisionId: string; revno: number },
     builds: { target: string; backend: Backend }[],
     submitKey: (requestId: number, build: { target: string; backend: Backend }) => string,
     now: string,
   ): Promise<number> {
     return this.db.transaction(async () => {
       const { lastID } = await this.db.run(
-        `INSERT INTO requests (proposal_id, branch, revision_id, revno, state, created_at) VALUES (?, ?, ?, ?, 'active', ?)`,
-        [req.proposalId, req.branch, req.revisionId, req.revno, now],
+        `INSERT INTO requests (kind, proposal_id, base_request_id, branch, revision_id, revno, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
+        [req.kind, req.proposalId, req.baseRequestId, req.branch, req.revisionId, req.revno, now],
       );
       for (const b of builds) {
         await this.db.run(
@@ -158,6 +159,15 @@ export class Store {
       }
       return lastID;
     });
+  }
+
+  /** The baseline request for a target branch revision, if one was made (by a proposal or a daily). */
+  baselineFor(branch: string, revisionId: string): Promise<RequestRow | undefined> {
+    return this.db.get<RequestRow>(`SELECT * FROM requests WHERE kind = 'baseline' AND branch = ? AND revision_id = ?`, [branch, revisionId]);
+  }
+
+  async markRequestDone(id: number, now: string): Promise<void> {
+    await this.db.run(`UPDATE requests SET state = 'done', finished_at = ? WHERE id = ? AND state = 'active'`, [now, id]);
   }
 
   /** Ends a request (superseded/closed) and flags its unfinished builds for cancellation, atomically. */

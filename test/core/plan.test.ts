@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { planBuilds, planComments, planRequests, type PlanConfig } from '../../src/core/plan.js';
+import { finishedBaselines, planBuilds, planComments, planComparisons, planRequests, type PlanConfig } from '../../src/core/plan.js';
 import type { BranchRow, BuildRow, CommentRow, ProposalRow, RequestRow } from '../../src/core/model.js';
 
 const config: PlanConfig = { statuses: ['Needs review', 'Work in progress'], targets: ['a9hf', 'x86_64'], backends: ['native', 'lava'] };
@@ -16,21 +16,25 @@ function branch(id: number, rev: string | null, count = 3): [string, BranchRow] 
   const link = `http://lp/1.0/~u/p/b${id}`;
   return [link, { self_link: link, unique_name: `~u/p/b${id}`, bzr_identity: `lp:~u/p/b${id}`, last_scanned_id: rev, revision_count: count, http_etag: null, checked_at: 't' }];
 }
-function request(id: number, proposalId: number, rev: string, state: RequestRow['state'] = 'active'): RequestRow {
-  return { id, proposal_id: proposalId, branch: `~u/p/b${proposalId}`, revision_id: rev, revno: 3, state, superseded_by: null, created_at: 't', finished_at: null };
+function request(id: number, proposalId: number | null, rev: string, state: RequestRow['state'] = 'active', over: Partial<RequestRow> = {}): RequestRow {
+  return {
+    id, kind: proposalId === null ? 'baseline' : 'proposal', proposal_id: proposalId, base_request_id: null, branch: `~u/p/b${proposalId}`,
+    revision_id: rev, revno: 3, state, superseded_by: null, created_at: 't', finished_at: null, ...over,
+  };
 }
 function build(id: number, requestId: number, state: BuildRow['state'], over: Partial<BuildRow> = {}): BuildRow {
   return {
     id, request_id: requestId, target: 'a9hf', backend: 'lava', state, submit_key: `k${id}`, external_id: null, job_url: null,
-    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, submitted_at: null,
+    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, submitted_at: null,
     started_at: null, finished_at: null, updated_at: 't', ...over,
   };
 }
 
 describe('core/plan', () => {
   describe('planRequests', () => {
-    it('creates one request per new (proposal, revision) with a build per target and backend', () => {
-      const plan = planRequests([proposal(1)], new Map([branch(1, 'rev-a', 7)]), [], config);
+    it('creates one request per new (proposal, revision) with a build per target and backend, based on the target tip', () => {
+      const trunk: [string, BranchRow] = ['http://lp/1.0/~l/p/trunk', { self_link: 'http://lp/1.0/~l/p/trunk', unique_name: '~l/p/trunk', bzr_identity: 'lp:p', last_scanned_id: 'trunk-9', revision_count: 9, http_etag: null, checked_at: 't' }];
+      const plan = planRequests([proposal(1)], new Map([branch(1, 'rev-a', 7), trunk]), [], config);
       assert.equal(plan.create.length, 1);
       assert.deepEqual(plan.create[0], {
         proposalId: 1, branch: '~u/p/b1', revisionId: 'rev-a', revno: 7,
@@ -38,6 +42,7 @@ describe('core/plan', () => {
           { target: 'a9hf', backend: 'native' }, { target: 'a9hf', backend: 'lava' },
           { target: 'x86_64', backend: 'native' }, { target: 'x86_64', backend: 'lava' },
         ],
+        base: { branch: '~l/p/trunk', revisionId: 'trunk-9', revno: 9 },
       });
     });
 
@@ -95,6 +100,29 @@ describe('core/plan', () => {
     });
   });
 
+  describe('planComparisons and finishedBaselines', () => {
+    it('compares a passed build once its baseline build of the same target and backend is final', () => {
+      const base = request(10, null, 'trunk-9');
+      const r = request(1, 1, 'a', 'active', { base_request_id: 10 });
+      const mine = build(1, 1, 'passed', { target: 'a9hf', backend: 'lava' });
+      const other = build(2, 1, 'passed', { target: 'a9hf', backend: 'native' });
+      const baseLava = build(11, 10, 'running', { target: 'a9hf', backend: 'lava' });
+      const baseNative = build(12, 10, 'infra', { target: 'a9hf', backend: 'native' });
+      const builds = new Map([[1, [mine, other]], [10, [baseLava, baseNative]]]);
+      assert.deepEqual(planComparisons([base, r], builds).map((c) => [c.build.id, c.baseline?.id]), [[2, 12]]);
+      assert.deepEqual(finishedBaselines([base, r], builds), []);
+      const done = new Map([[1, [mine, other]], [10, [{ ...baseLava, state: 'passed' as const }, baseNative]]]);
+      assert.deepEqual(planComparisons([base, r], done).map((c) => [c.build.id, c.baseline?.id]), [[1, 11], [2, 12]]);
+      assert.deepEqual(finishedBaselines([base, r], done), [10]);
+    });
+
+    it('compares without a baseline when the request has none, and never twice', () => {
+      const r = request(1, 1, 'a');
+      assert.deepEqual(planComparisons([r], new Map([[1, [build(1, 1, 'passed')]]])).map((c) => c.baseline), [null]);
+      assert.deepEqual(planComparisons([r], new Map([[1, [build(1, 1, 'passed', { comparison: '{}' })]]])), []);
+    });
+  });
+
   describe('planComments', () => {
     const comment = (requestId: number, kind: CommentRow['kind']): CommentRow => ({
       id: 1, request_id: requestId, proposal_id: 1, kind, marker: `${requestId}/${kind}`, subject: '', body: '', state: 'posted',
@@ -107,13 +135,21 @@ describe('core/plan', () => {
       assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'queued'), build(2, 1, 'running')]]]), []), [
         { requestId: 1, proposalId: 1, kind: 'ack' },
       ]);
-      assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'passed'), build(2, 1, 'infra')]]]), [comment(1, 'ack')]), [
+      assert.deepEqual(planComments([r], new Map([[1, [build(1, 1, 'passed', { comparison: '{}' }), build(2, 1, 'infra')]]]), [comment(1, 'ack')]), [
         { requestId: 1, proposalId: 1, kind: 'results' },
       ]);
     });
 
+    it('holds the results comment until every passed build is compared with its baseline', () => {
+      const r = request(1, 1, 'a');
+      const uncompared = [build(1, 1, 'passed'), build(2, 1, 'failed')];
+      assert.deepEqual(planComments([r], new Map([[1, uncompared]]), [comment(1, 'ack')]), []);
+      const compared = [build(1, 1, 'passed', { comparison: '{}' }), build(2, 1, 'failed')];
+      assert.deepEqual(planComments([r], new Map([[1, compared]]), [comment(1, 'ack')]).map((d) => d.kind), ['results']);
+    });
+
     it('never queues a comment twice and never reports a superseded request', () => {
-      const done = [build(1, 1, 'passed')];
+      const done = [build(1, 1, 'passed', { comparison: '{}' })];
       assert.deepEqual(planComments([request(1, 1, 'a')], new Map([[1, done]]), [comment(1, 'ack'), comment(1, 'results')]), []);
       assert.deepEqual(planComments([request(1, 1, 'a', 'superseded')], new Map([[1, done]]), []), []);
     });

@@ -42,10 +42,12 @@ describe('e2e: bot through the simulators', function () {
     assert.equal(ack.subject, 'Re: [Merge] lp:~alice/gcc-linaro/neon into lp:~linaro-toolchain/gcc-linaro/trunk');
     // LAVA job links and CBuild queue entries, per target.
     assert.match(ack.content, new RegExp(`a9hf    LAVA     ${h.lava.url}scheduler/job/\\d+`));
-    assert.match(ack.content, /a9hf    CBuild   http:\/\/127\.0\.0\.1:\d+\/scheduler\/queues\/a9hf-ubuntu\/jobs\/gcc-linaro\+bzr2~alice~neon~r1/);
+    assert.match(ack.content, /a9hf    CBuild   http:\/\/127\.0\.0\.1:\d+\/scheduler\/queues\/a9hf-ubuntu\/jobs\/gcc-linaro\+bzr2~alice~neon~r\d+/);
     assert.equal(ack.content.match(MARKER)?.[2], 'ack');
 
-    assert.match(results.content, /every build passed\./);
+    assert.match(results.content, /every build passed with no test regressions\./);
+    assert.match(results.content, /compared with the branch point, lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 \(same target and backend\):/);
+    assert.match(results.content, /^a9hf +LAVA +0 +0 +0 +0 +0 +0 +http:\/\/\S+\/testsuite-diff\.txt$/m);
     for (const target of ['a9hf', 'x86_64']) {
       for (const backend of ['CBuild', 'LAVA']) {
         assert.match(results.content, new RegExp(`^${target} +${backend} +PASS +\\d+s +http://\\S+$`, 'm'));
@@ -53,11 +55,41 @@ describe('e2e: bot through the simulators', function () {
       }
     }
     assert.equal(results.content.match(MARKER)?.[2], 'results');
-    // Every LAVA job the bot submitted identifies its request.
+    // Every LAVA job the bot submitted identifies its request: the proposal's and the trunk baseline's.
     assert.deepEqual(h.lava.jobs().map((j) => j.description).sort(), [
-      'cbuild-bot r1 a9hf gcc-linaro+bzr2~alice~neon~r1',
-      'cbuild-bot r1 x86_64 gcc-linaro+bzr2~alice~neon~r1',
+      'cbuild-bot r1 a9hf gcc-linaro+bzr3~linaro-toolchain~trunk~r1',
+      'cbuild-bot r1 x86_64 gcc-linaro+bzr3~linaro-toolchain~trunk~r1',
+      'cbuild-bot r2 a9hf gcc-linaro+bzr2~alice~neon~r2',
+      'cbuild-bot r2 x86_64 gcc-linaro+bzr2~alice~neon~r2',
     ]);
+  });
+
+  it('compares test results with the branch point and names the regressions, with the full diff on the results host', async () => {
+    h = await startHarness();
+    const mp = h.propose('lena', 'regress');
+    h.toolchain.regressed.add(mp.branch);
+    wired = await h.wire();
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    const results = botComments(h, mp.link).at(-1)!.content;
+    assert.match(results, /: tests REGRESSED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
+    assert.match(results, /^x86_64 +CBuild +1 +0 +1 +0 +0 +0 +(http:\/\/\S+\/testsuite-diff\.txt)$/m);
+    assert.match(results, /Regressions \(passed before, FAIL now\):\n  a9hf \(CBuild\):\n    gcc: gcc\.dg\/pr1\.c \(test for excess errors\)\n/);
+    assert.match(results, /New tests that FAIL \(not regressions, but need a look\):\n  a9hf \(CBuild\):\n    gcc: gcc\.dg\/pr5\.c \(test for excess errors\)/);
+    const diffUrl = /^a9hf +LAVA +1 .* (http:\/\/\S+\/testsuite-diff\.txt)$/m.exec(results)![1];
+    const diff = await (await fetch(diffUrl)).text();
+    assert.match(diff, /^Difference in testsuite results between:\n gcc-linaro\+bzr3~linaro-toolchain~trunk~r1 build /);
+    assert.match(diff, /Tests that now fail, but worked before:\n\ngcc\.dg\/pr1\.c \(test for excess errors\)\n/);
+  });
+
+  it('says plainly when a build cannot be compared because the baseline build failed', async () => {
+    h = await startHarness();
+    h.toolchain.broken.add(h.trunk);
+    const mp = h.propose('mona', 'on-broken-trunk');
+    wired = await h.wire();
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    const results = botComments(h, mp.link).at(-1)!.content;
+    assert.match(results, /: every build passed\.\n/);
+    assert.match(results, /Not compared:\n  a9hf \(CBuild\): the baseline build of lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 failed to build/);
   });
 
   it('reports a broken build as the change\'s fault and an Incomplete LAVA job as infrastructure', async () => {
@@ -86,8 +118,9 @@ describe('e2e: bot through the simulators', function () {
     h.toolchain.durationMs = 3000;
     const mp = h.propose('dave', 'sched');
     wired = await h.wire();
-    await cycleUntil(wired, () => h.lava.jobs().filter((j) => j.state === 'Running').length === 2);
-    const oldJobs = h.lava.jobs().map((j) => j.id);
+    const sched = () => h.lava.jobs().filter((j) => j.description.includes('~dave~sched'));
+    await cycleUntil(wired, () => sched().filter((j) => j.state === 'Running').length === 2);
+    const oldJobs = sched().map((j) => j.id);
     h.lp.pushRevisions(mp.branch, 1);
     h.toolchain.durationMs = 100;
     await cycleUntil(wired, () => resultsPosted(h, mp.link));
@@ -107,13 +140,16 @@ describe('e2e: bot through the simulators', function () {
     h.toolchain.durationMs = 5000;
     const mp = h.propose('erin', 'merged-soon');
     wired = await h.wire();
-    await cycleUntil(wired, () => h.lava.jobs().filter((j) => j.state === 'Running').length === 2);
+    const own = () => h.lava.jobs().filter((j) => j.description.includes('~erin~merged-soon'));
+    await cycleUntil(wired, () => own().filter((j) => j.state === 'Running').length === 2);
     h.lp.setStatus(mp.link, 'Merged');
-    await cycleUntil(wired, () => h.lava.jobs().every((j) => j.health === 'Canceled'));
+    await cycleUntil(wired, () => own().every((j) => j.health === 'Canceled'));
     const proposal = (await wired.store.proposalByLink(mp.link))!;
     assert.equal(proposal.tracked, 0);
     assert.equal(proposal.queue_status, 'Merged');
-    const builds = [...(await wired.store.buildsOfRequests([1])).values()].flat();
+    const [request] = await wired.store.requestsOfProposals([proposal.id]);
+    assert.equal(request.state, 'closed');
+    const builds = (await wired.store.buildsOfRequests([request.id])).get(request.id)!;
     assert.ok(builds.every((b) => b.state === 'cancelled'), JSON.stringify(builds.map((b) => b.state)));
     assert.ok(!botComments(h, mp.link).some((c) => /\/results$/m.test(c.content)));
   });
@@ -129,7 +165,7 @@ describe('e2e: bot through the simulators', function () {
       'GET getMergeProposals 200',
       'GET getMergeProposals 200',
     ]);
-    // A new revision costs its proposal's page plus the one branch that changed.
+    // A new revision costs the pages plus its branch and a conditional GET of the target (the branch point).
     h.lp.pushRevisions('~frank/gcc-linaro/p2', 1);
     h.lp.clearRequests();
     await wired.bot.runCycle();
@@ -137,6 +173,7 @@ describe('e2e: bot through the simulators', function () {
       'getMergeProposals 200',
       'getMergeProposals 200',
       '/1.0/~frank/gcc-linaro/p2 200',
+      '/1.0/~linaro-toolchain/gcc-linaro/trunk 304',
     ]);
   });
 
@@ -182,7 +219,10 @@ describe('e2e: bot through the simulators', function () {
     } finally {
       LavaClient.prototype.submitJob = original;
     }
-    assert.equal(h.lava.jobs().length, 2, h.lava.jobs().map((j) => j.description).join('\n'));
+    // Two builds of the proposal and two of its baseline; the lost answer did not cause a fifth.
+    const descriptions = h.lava.jobs().map((j) => j.description);
+    assert.equal(descriptions.length, 4, descriptions.join('\n'));
+    assert.equal(new Set(descriptions).size, 4);
   });
 
   it('never writes the OAuth secret or the LAVA token into logs, comments or the store', async () => {

@@ -18,6 +18,8 @@ import { silentLogger } from '../../src/log.js';
 /** Builds pass with a tiny testsuite unless the branch is listed as broken. */
 export class TestToolchain implements Toolchain {
   readonly broken = new Set<string>();
+  /** Branches whose builds turn `gcc.dg/pr1.c` from PASS into FAIL and add a failing new test. */
+  readonly regressed = new Set<string>();
   durationMs = 150;
   readonly specs: BuildSpec[] = [];
 
@@ -26,14 +28,16 @@ export class TestToolchain implements Toolchain {
     if (this.broken.has(spec.branch)) {
       return { result: 'build-failure', durationMs: this.durationMs, files: { 'make.log': "gcc/foo.c:1:1: error: expected ';'\nmake: *** [all] Error 2\n" } };
     }
+    const regressed = this.regressed.has(spec.branch);
     const sum = renderSum({
       tool: 'gcc',
       target: spec.target,
       results: [
-        { status: 'PASS', name: 'gcc.dg/pr1.c (test for excess errors)' },
+        { status: regressed ? 'FAIL' : 'PASS', name: 'gcc.dg/pr1.c (test for excess errors)' },
         { status: 'PASS', name: 'gcc.dg/pr2.c (test for excess errors)' },
         { status: 'FAIL', name: 'gcc.dg/pr3.c execution test' },
         { status: 'XFAIL', name: 'gcc.dg/pr4.c scan-assembler vld1' },
+        ...(regressed ? [{ status: 'FAIL' as const, name: 'gcc.dg/pr5.c (test for excess errors)' }] : []),
       ],
     });
     return { result: 'pass', durationMs: this.durationMs, files: { 'make.log': 'make: done\n', 'gcc.sum': sum } };

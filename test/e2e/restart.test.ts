@@ -38,19 +38,20 @@ describe('e2e: crash and restart', function () {
     assert.equal(crashed.signal, 'SIGKILL', crashed.stderr);
     const afterCrash = h.lp.commentsOf(mp.link).filter((c) => c.author === 'cbuild-bot');
     assert.equal(afterCrash.length, 1, 'the acknowledgement reached Launchpad before the crash');
-    assert.match(afterCrash[0].content, /cbuild-bot-ref: 1\/ack$/);
+    const requestId = /cbuild-bot-ref: (\d+)\/ack$/.exec(afterCrash[0].content)?.[1];
+    assert.ok(requestId, afterCrash[0].content);
 
     let logs = '';
     for (let i = 0; i < 40; i++) {
       const run = await runOnce(h);
       logs += run.stderr;
-      if (h.lp.commentsOf(mp.link).some((c) => /cbuild-bot-ref: 1\/results$/.test(c.content))) break;
+      if (h.lp.commentsOf(mp.link).some((c) => c.content.endsWith(`cbuild-bot-ref: ${requestId}/results`))) break;
       await new Promise((r) => setTimeout(r, 150));
     }
     const markers = h.lp.commentsOf(mp.link).filter((c) => c.author === 'cbuild-bot').map((c) => c.content.split('\n').at(-1));
-    assert.deepEqual(markers, ['cbuild-bot-ref: 1/ack', 'cbuild-bot-ref: 1/results']);
+    assert.deepEqual(markers, [`cbuild-bot-ref: ${requestId}/ack`, `cbuild-bot-ref: ${requestId}/results`]);
     assert.match(logs, /comment was already on Launchpad; recorded it/);
-    // Builds were submitted once each, although the process died mid-cycle.
-    assert.equal(h.lava.jobs().length, 2);
+    // Builds (the proposal's and its baseline's) were submitted once each, although the process died mid-cycle.
+    assert.equal(h.lava.jobs().length, 4);
   });
 });
