@@ -87,8 +87,11 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   findSecretKeys(raw, '', problems);
   if (problems.length) throw new ConfigError(file, problems);
   const value = structuredClone(raw);
-  const schemaProblems = validate(configSchema(), value);
-  if (schemaProblems.length) throw new ConfigError(file, schemaProblems.map((p) => `${p.path}: ${p.message}`));
+  // Report every problem at once: schema first, then what the schema cannot express.
+  problems.push(...validate(configSchema(), value).map((p) => `${p.path}: ${p.message}`));
+  const schedule = (value as { schedule?: unknown }).schedule;
+  if (typeof schedule === 'string' && !cron.validate(schedule)) problems.push(`schedule: ${JSON.stringify(schedule)} is not a valid cron expression`);
+  if (problems.length) throw new ConfigError(file, problems);
   const config = value as BotConfig;
   for (const [name, target] of Object.entries(config.targets)) {
     target.lava.template = resolvePath(target.lava.template, baseDir);
@@ -106,7 +109,6 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
       problems.push(`flakyManifests.${branch}: file ${config.flakyManifests[branch]} does not exist`);
     }
   }
-  if (!cron.validate(config.schedule)) problems.push(`schedule: ${JSON.stringify(config.schedule)} is not a valid cron expression`);
   if (config.launchpad.credentialsFile) config.launchpad.credentialsFile = resolvePath(config.launchpad.credentialsFile, baseDir);
   if (config.lava.tokenFile) config.lava.tokenFile = resolvePath(config.lava.tokenFile, baseDir);
   if (config.database !== ':memory:') config.database = resolvePath(config.database, baseDir);
