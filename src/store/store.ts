@@ -8,22 +8,11 @@ import { migrate } from './migrate.js';
 import { redact } from '../secrets.js';
 import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestKind, RequestRow, RequestState } from '../core/model.js';
 
-export interface ProposalFacts {
-  self_link: string;
-  web_link: string;
-  source_branch_link: string;
-  source_branch: string;
-  target_branch_link: string;
-  target_branch: string;
-  queue_status: string;
-  http_etag: string | null;
-}
-
-export interface NewBuild {
-  target: string;
-  backend: Backend;
-  submit_key: string;
-}
+/** What Launchpad says about a proposal; the rest of a ProposalRow is the bot's own bookkeeping. */
+export type ProposalFacts = Pick<
+  ProposalRow,
+  'self_link' | 'web_link' | 'source_branch_link' | 'source_branch' | 'target_branch_link' | 'target_branch' | 'queue_status' | 'http_etag'
+>;
 
 type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend' | 'submit_key'>>;
 
