@@ -11,7 +11,6 @@ describe('http/client', () => {
     nock.cleanAll();
     clearSecretsForTests();
   });
-  after(() => nock.restore());
 
   it('retries 502 and 503, waiting what Retry-After asks (capped)', async () => {
     const scope = nock(BASE).get('/x').reply(503, 'busy', { 'Retry-After': '1' }).get('/x').reply(502).get('/x').reply(200, 'ok');
