@@ -41,6 +41,8 @@ Options:
   --lava URL               use this LAVA XML-RPC endpoint (…/RPC2) instead of the simulator
   --lava-user USER         LAVA user for --lava
   --lava-token-file FILE   file holding the LAVA token for --lava
+  --lava-device-type TYPE  LAVA device type to build every target on (with --lava; default: the
+                           simulator's panda-es and x86_64-build)
   --timeout SECONDS        give up after this long (default: 300)
   --keep-running           keep everything up after the scenario, until Ctrl-C
   --verbose                show the bot's log
@@ -84,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
         lava: { type: 'string' },
         'lava-user': { type: 'string' },
         'lava-token-file': { type: 'string' },
+        'lava-device-type': { type: 'string' },
         timeout: { type: 'string', default: '300' },
         'keep-running': { type: 'boolean', default: false },
       });
@@ -102,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
         lava: opts.lava as string | undefined,
         lavaUser: opts['lava-user'] as string | undefined,
         lavaTokenFile: opts['lava-token-file'] as string | undefined,
+        lavaDeviceType: opts['lava-device-type'] as string | undefined,
         timeoutMs: timeout * 1000,
         keepRunning: Boolean(opts['keep-running']),
         verbose: Boolean(opts.verbose),

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   lava?: string;
   lavaUser?: string;
   lavaTokenFile?: string;
+  /** Device type for every target on a real LAVA. */
+  lavaDeviceType?: string;
   timeoutMs: number;
   keepRunning: boolean;
   verbose: boolean;
@@ -142,8 +144,8 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
       cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl, product: 'gcc-linaro' },
       lava: { url: lavaUrl, user: lavaUser },
       targets: {
-        a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: 'panda-es', template } },
-        x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: 'x86_64-build', template } },
+        a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'panda-es', template } },
+        x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'x86_64-build', template } },
       },
       database: join(dir, 'sandbox.sqlite'),
       http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
