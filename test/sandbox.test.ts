@@ -1,0 +1,32 @@
+/** The README's main command: the sandbox tells the whole story and exits 0. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../src/config/config.js';
+
+describe('sandbox', function () {
+  this.timeout(180_000);
+
+  it('shows a pass, a broken build, an infrastructure failure, a superseded revision and a regression', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli.js'), 'sandbox', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /neon-vectorize: every build passed with no test regressions\./);
+    assert.match(stdout, /pr54321-fix: the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
+    assert.match(stdout, /lto-streaming: no build failed because of this change, but some builds could not run\./);
+    assert.match(stdout, /x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay/);
+    assert.match(stdout, /scenario: dave pushed revision 2 to lp:~dave\/gcc-linaro\/sched-pressure while its builds were running/);
+    assert.match(stdout, /revision 2 \(dave@[^)]+\) of lp:~dave\/gcc-linaro\/sched-pressure: tests REGRESSED/);
+    // Each proposal: one acknowledgement per revision built, exactly one results comment for its current revision.
+    const results = stdout.match(/^cbuild-bot-ref: \d+\/results$/gm) ?? [];
+    assert.equal(results.length, 4);
+    assert.doesNotMatch(stdout, /revision 1 \(dave@[^)]+\) of lp:~dave\/gcc-linaro\/sched-pressure: /, 'no results for the superseded revision');
+  });
+});
