@@ -21,7 +21,8 @@ describe('sandbox', function () {
     assert.match(stdout, /neon-vectorize: every build passed with no test regressions\./);
     assert.match(stdout, /pr54321-fix: the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
     assert.match(stdout, /lto-streaming: no build failed because of this change, but some builds could not run\./);
-    assert.match(stdout, /x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay/);
+    assert.match(stdout, /x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(attempt 3 of 3; all failed\)/);
+    assert.match(stdout, /a9hf \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: login-ssh failed: Connection closed \(Job error\) \(http:\S+\)\n  a9hf \(LAVA\) attempt 2: PASS/);
     assert.match(stdout, /scenario: dave pushed revision 2 to lp:~dave\/gcc-linaro\/sched-pressure while its builds were running/);
     assert.match(stdout, /revision 2 \(dave@[^)]+\) of lp:~dave\/gcc-linaro\/sched-pressure: tests REGRESSED/);
     // Each proposal: one acknowledgement per revision built, exactly one results comment for its current revision.

@@ -191,7 +191,7 @@ export class Bot {
       const r = await store.request(id);
       if (r) requests.set(id, r);
     }
-    const plan = planBuilds(builds, requests);
+    const plan = planBuilds(builds, requests, this.now());
     const guard = async (what: string, key: string, fn: () => Promise<void>) => {
       try {
         await fn();

@@ -11,8 +11,8 @@ import { renderJobDefinition } from '../lava/template.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { BotConfig } from '../config/config.js';
-import type { BuildRow, BuildState, RequestRow } from '../core/model.js';
-import { cbuildJobName, checkRevisionId } from '../core/names.js';
+import type { BuildRow, BuildState, EarlierAttempt, RequestRow } from '../core/model.js';
+import { attemptKey, cbuildJobName, checkRevisionId, nextAttempt } from '../core/names.js';
 import { fetchTestSummary } from './results.js';
 import { HttpError } from '../http/client.js';
 
@@ -62,19 +62,20 @@ export class BuildRunner {
       if (!recovering) await this.store.setBuildState(build.id, 'submitting', this.now());
       const cbuildJob = this.cbuildJob(request);
       if (build.backend === 'native') {
-        // Spawning is idempotent by job name: recovery simply spawns again.
-        const job = await this.backends.cbuild.spawn(target.cbuild.queue, cbuildJob, {
+        // The key is `<queue>/<job name>`; spawning is idempotent by job name, so recovery simply spawns again.
+        const [queue, jobName] = build.submit_key.split('/');
+        const job = await this.backends.cbuild.spawn(queue, jobName, {
           branch: request.branch,
           revision: request.revision_id,
           revno: request.revno,
           target: build.target,
         });
         await this.store.setBuildState(build.id, 'queued', this.now(), {
-          external_id: `${target.cbuild.queue}/${cbuildJob}`,
+          external_id: build.submit_key,
           job_url: job.url,
           submitted_at: this.now(),
         });
-        log.info('spawned CBuild job', { queue: target.cbuild.queue, job: cbuildJob });
+        log.info('spawned CBuild job', { queue, job: jobName, attempt: build.attempt });
         return;
       }
       const lava = this.backends.lava;
@@ -110,8 +111,40 @@ export class BuildRunner {
         return;
       }
       log.error('submission failed', { error: verdict.detail, state: verdict.state });
-      await this.store.setBuildState(build.id, verdict.state, this.now(), { detail: verdict.detail, finished_at: this.now() });
+      if (verdict.state === 'infra') await this.infrastructureFailure(build, { detail: verdict.detail, finished_at: this.now() });
+      else await this.store.setBuildState(build.id, verdict.state, this.now(), { detail: verdict.detail, finished_at: this.now() });
     }
+  }
+
+  /**
+   * An infrastructure failure is not the change's fault: submit the build
+   * again after a delay, up to the configured number of attempts, keeping what
+   * happened to each attempt; only then is it final.
+   */
+  private async infrastructureFailure(build: BuildRow, patch: PollUpdate['patch']): Promise<void> {
+    const { attempts, delaysSeconds } = this.config.infraRetries;
+    const next = nextAttempt(build.attempt, attempts, delaysSeconds);
+    const detail = patch.detail ?? 'infrastructure failure';
+    if (!next) {
+      const suffix = build.attempt > 1 ? ` (attempt ${build.attempt} of ${attempts}; all failed)` : '';
+      await this.store.setBuildState(build.id, 'infra', this.now(), { ...patch, detail: detail + suffix });
+      return;
+    }
+    const earlier: EarlierAttempt[] = [...(build.earlier_attempts ? (JSON.parse(build.earlier_attempts) as EarlierAttempt[]) : []), { attempt: build.attempt, detail, job_url: build.job_url }];
+    await this.store.setBuildState(build.id, 'pending', this.now(), {
+      attempt: next.attempt,
+      submit_key: attemptKey(build.submit_key, build.backend, next.attempt),
+      not_before: new Date(this.clock().getTime() + next.delayMs).toISOString(),
+      earlier_attempts: JSON.stringify(earlier),
+      external_id: null,
+      job_url: null,
+      log_url: null,
+      results_url: null,
+      started_at: null,
+      finished_at: null,
+      detail: null,
+    });
+    this.logger.warn('infrastructure failure; will submit again', { build: build.submit_key, attempt: next.attempt, after_ms: next.delayMs, reason: detail });
   }
 
   /** Cancels a build of a superseded or closed request. */
@@ -139,6 +172,7 @@ export class BuildRunner {
     const update = build.backend === 'lava' ? await this.pollLava(build) : await this.pollNative(build);
     if (!update) return;
     const now = this.now();
+    if (update.state === 'infra') return this.infrastructureFailure(build, update.patch);
     if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
       try {
         const summary = await fetchTestSummary(this.backends.cbuild, update.resultsDirUrl);

@@ -29,6 +29,7 @@ export interface BotConfig {
   cbuild: { schedulerUrl: string; resultsUrl: string; product: string };
   lava: { url: string; user: string; tokenFile?: string };
   targets: Record<string, TargetConfig>;
+  infraRetries: { attempts: number; delaysSeconds: number[] };
   /** Target branch unique name → manifest file (absolute). */
   flakyManifests: Record<string, string>;
   schedule: string;

@@ -81,6 +81,12 @@ export interface BuildRow {
   test_summary: string | null;
   /** JSON BuildComparison, once compared with the baseline (passed builds only). */
   comparison: string | null;
+  /** 1 for the first submission; more after infrastructure failures. */
+  attempt: number;
+  /** A retried build waits until then before it is submitted again. */
+  not_before: string | null;
+  /** JSON EarlierAttempt[]: what went wrong with the attempts before this one. */
+  earlier_attempts: string | null;
   submitted_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -105,6 +111,12 @@ export interface CommentRow {
 
 /** Per-tool DejaGnu counts stored on a build, e.g. { gcc: { PASS: 10, FAIL: 1 } }. */
 export type TestSummary = Record<string, Record<string, number>>;
+
+export interface EarlierAttempt {
+  attempt: number;
+  detail: string;
+  job_url: string | null;
+}
 
 /** How a passed build's test results compare with its baseline build's. */
 export type BuildComparison =

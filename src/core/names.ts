@@ -44,3 +44,24 @@ export function lavaJobName(requestId: number, target: string, cbuildJob: string
   const key = `cbuild-bot r${requestId} ${target} `;
   return key + cbuildJob.slice(0, 200 - key.length);
 }
+
+/**
+ * The idempotency key of a later attempt: `a9hf-ubuntu/<job>.2` for CBuild
+ * (a new job name, since spawning an existing name returns the old job) and
+ * `<LAVA job name> attempt 2` for LAVA.
+ */
+export function attemptKey(firstKey: string, backend: 'native' | 'lava', attempt: number): string {
+  const base = backend === 'native' ? firstKey.replace(/\.\d+$/, '') : firstKey.replace(/ attempt \d+$/, '');
+  if (attempt <= 1) return base;
+  return backend === 'native' ? `${base}.${attempt}` : `${base} attempt ${attempt}`;
+}
+
+/**
+ * What to do after an infrastructure failure of attempt `attempt`: retry after
+ * `delayMs`, or give up (null) once `maxAttempts` are used.
+ */
+export function nextAttempt(attempt: number, maxAttempts: number, delaysSeconds: readonly number[]): { attempt: number; delayMs: number } | null {
+  if (attempt >= maxAttempts) return null;
+  const delay = delaysSeconds[Math.min(attempt - 1, delaysSeconds.length - 1)] ?? 0;
+  return { attempt: attempt + 1, delayMs: delay * 1000 };
+}

@@ -106,8 +106,8 @@ export interface BuildPlan {
   poll: BuildRow[];
 }
 
-/** What to do with each unfinished build. */
-export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>): BuildPlan {
+/** What to do with each unfinished build; a retry waiting for its `not_before` is left alone until then. */
+export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>, now: string): BuildPlan {
   const plan: BuildPlan = { submit: [], recover: [], cancel: [], poll: [] };
   for (const b of builds) {
     if (FINAL_BUILD_STATES.has(b.state)) continue;
@@ -116,7 +116,7 @@ export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<nu
     if (b.cancel_requested || !live) {
       plan.cancel.push(b);
     } else if (b.state === 'pending') {
-      plan.submit.push(b);
+      if (!b.not_before || b.not_before <= now) plan.submit.push(b);
     } else if (b.state === 'submitting') {
       plan.recover.push(b);
     } else {

@@ -4,7 +4,7 @@
  * uses to recognise its own comments after a restart.
  */
 import { redact } from '../secrets.js';
-import { MARKER_PREFIX, commentMarker, type BuildComparison, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+import { MARKER_PREFIX, commentMarker, type BuildComparison, type EarlierAttempt, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
 
 export interface ComposedComment {
   kind: CommentKind;
@@ -132,6 +132,16 @@ export function composeResults(
   if (infra.length) {
     lines.push('', 'Infrastructure failures are problems of the build lab, not of this change:');
     for (const b of infra) lines.push(`  ${b.target} (${backendName(b)}): ${b.detail ?? 'no detail given'}`);
+  }
+  const retried = sorted.filter((b) => b.earlier_attempts);
+  if (retried.length) {
+    lines.push('', 'Submitted again after infrastructure failures:');
+    for (const b of retried) {
+      for (const a of JSON.parse(b.earlier_attempts!) as EarlierAttempt[]) {
+        lines.push(`  ${b.target} (${backendName(b)}) attempt ${a.attempt}: ${a.detail}${a.job_url ? ` (${a.job_url})` : ''}`);
+      }
+      lines.push(`  ${b.target} (${backendName(b)}) attempt ${b.attempt}: ${RESULT_WORDS[b.state] ?? b.state}`);
+    }
   }
   // The log column links CBuild's make.log; LAVA's job page is worth its own link.
   const withJobs = sorted.filter((b) => b.backend === 'lava' && b.job_url);

@@ -149,6 +149,7 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
       },
       database: join(dir, 'sandbox.sqlite'),
       http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
+      infraRetries: { attempts: 3, delaysSeconds: [1] },
     },
     'sandbox configuration',
     projectRoot(),

@@ -14,7 +14,7 @@ export type ProposalFacts = Pick<
   'self_link' | 'web_link' | 'source_branch_link' | 'source_branch' | 'target_branch_link' | 'target_branch' | 'queue_status' | 'http_etag'
 >;
 
-type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend' | 'submit_key'>>;
+type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend'>>;
 
 export class Store {
   private constructor(
@@ -195,9 +195,10 @@ export class Store {
   }
 
   async updateBuild(id: number, patch: BuildPatch, now: string): Promise<void> {
-    // `detail` carries text from outside (LAVA errors, HTTP errors): never store a secret in it.
-    if (patch.detail) patch = { ...patch, detail: redact(patch.detail) };
-    const entries = Object.entries({ ...patch, updated_at: now }).filter(([, v]) => v !== undefined);
+    // Build fields carry text from outside (LAVA errors, HTTP errors): never store a secret in any of them.
+    const entries = Object.entries({ ...patch, updated_at: now })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v] as const);
     await this.db.run(`UPDATE builds SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [
       ...entries.map(([, v]) => v as SqlParam),
       id,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cbuildJobName, checkBranchName, checkRevisionId, lavaJobName } from '../../src/core/names.js';
+import { attemptKey, cbuildJobName, checkBranchName, checkRevisionId, lavaJobName, nextAttempt } from '../../src/core/names.js';
 
 describe('core/names', () => {
   it('builds CBuild job names in the tarball style with the request key', () => {
@@ -13,6 +13,16 @@ describe('core/names', () => {
     const lava = lavaJobName(12345, 'a9hf', name);
     assert.equal(lava.length, 200);
     assert.ok(lava.startsWith('cbuild-bot r12345 a9hf '));
+  });
+
+  it('gives each attempt its own job name, and retries with the configured delays until the attempts are used', () => {
+    assert.equal(attemptKey('a9hf-ubuntu/gcc-linaro+bzr2~bob~fix~r3', 'native', 2), 'a9hf-ubuntu/gcc-linaro+bzr2~bob~fix~r3.2');
+    assert.equal(attemptKey('a9hf-ubuntu/gcc-linaro+bzr2~bob~fix~r3.2', 'native', 3), 'a9hf-ubuntu/gcc-linaro+bzr2~bob~fix~r3.3');
+    assert.equal(attemptKey('cbuild-bot r3 a9hf x attempt 2', 'lava', 3), 'cbuild-bot r3 a9hf x attempt 3');
+    assert.deepEqual(nextAttempt(1, 3, [60, 300]), { attempt: 2, delayMs: 60_000 });
+    assert.deepEqual(nextAttempt(2, 3, [60, 300]), { attempt: 3, delayMs: 300_000 });
+    assert.equal(nextAttempt(3, 3, [60, 300]), null);
+    assert.deepEqual(nextAttempt(3, 5, [60]), { attempt: 4, delayMs: 60_000 });
   });
 
   it('refuses branch names and revision ids that could escape quoting', () => {

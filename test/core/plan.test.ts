@@ -25,7 +25,7 @@ function request(id: number, proposalId: number | null, rev: string, state: Requ
 function build(id: number, requestId: number, state: BuildRow['state'], over: Partial<BuildRow> = {}): BuildRow {
   return {
     id, request_id: requestId, target: 'a9hf', backend: 'lava', state, submit_key: `k${id}`, external_id: null, job_url: null,
-    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, submitted_at: null,
+    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, attempt: 1, not_before: null, earlier_attempts: null, submitted_at: null,
     started_at: null, finished_at: null, updated_at: 't', ...over,
   };
 }
@@ -90,10 +90,13 @@ describe('core/plan', () => {
       const requests = new Map([[1, request(1, 1, 'a')], [2, request(2, 2, 'b', 'superseded')]]);
       const plan = planBuilds(
         [build(1, 1, 'pending'), build(2, 1, 'submitting'), build(3, 1, 'running'), build(4, 2, 'queued'), build(5, 1, 'passed'),
-          build(6, 1, 'queued', { cancel_requested: 1 })],
+          build(6, 1, 'queued', { cancel_requested: 1 }),
+          build(7, 1, 'pending', { attempt: 2, not_before: '2026-11-24T10:05:00.000Z' }),
+          build(8, 1, 'pending', { attempt: 2, not_before: '2026-11-24T09:59:00.000Z' })],
         requests,
+        '2026-11-24T10:00:00.000Z',
       );
-      assert.deepEqual(plan.submit.map((b) => b.id), [1]);
+      assert.deepEqual(plan.submit.map((b) => b.id), [1, 8], 'a retry waits for its not_before');
       assert.deepEqual(plan.recover.map((b) => b.id), [2]);
       assert.deepEqual(plan.poll.map((b) => b.id), [3]);
       assert.deepEqual(plan.cancel.map((b) => b.id), [4, 6]);

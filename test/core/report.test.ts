@@ -14,7 +14,7 @@ const request: RequestRow = {
 function build(target: string, backend: BuildRow['backend'], state: BuildRow['state'], over: Partial<BuildRow> = {}): BuildRow {
   return {
     id: 1, request_id: 12, target, backend, state, submit_key: 'k', external_id: '1', job_url: `http://jobs/${target}/${backend}`,
-    log_url: `http://logs/${target}/${backend}`, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null,
+    log_url: `http://logs/${target}/${backend}`, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, attempt: 1, not_before: null, earlier_attempts: null,
     submitted_at: null, started_at: '2026-11-24T10:00:00.000Z', finished_at: '2026-11-24T14:05:00.000Z', updated_at: 't', ...over,
   };
 }

@@ -97,7 +97,7 @@ describe('e2e: bot through the simulators', function () {
     const broken = h.propose('bob', 'breaks');
     const unlucky = h.propose('carol', 'unlucky');
     h.toolchain.broken.add(broken.branch);
-    h.lava.failNextJobs(1, 'Unable to copy overlay', (m) => m['cbuild-bot.branch'] === `lp:${unlucky.branch}` && m['cbuild-bot.target'] === 'x86_64');
+    h.lava.failNextJobs(3, 'Unable to copy overlay', (m) => m['cbuild-bot.branch'] === `lp:${unlucky.branch}` && m['cbuild-bot.target'] === 'x86_64');
     wired = await h.wire();
     await cycleUntil(wired, async () => (await resultsPosted(h, broken.link)) && (await resultsPosted(h, unlucky.link)));
 
@@ -110,7 +110,35 @@ describe('e2e: bot through the simulators', function () {
     assert.match(carol, /no build failed because of this change, but some builds could not run\./);
     assert.match(carol, /^x86_64 +LAVA +INFRASTRUCTURE FAILURE/m);
     assert.match(carol, /^a9hf +LAVA +PASS/m);
-    assert.match(carol, /problems of the build lab, not of this change:\n  x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\)/);
+    assert.match(carol, /problems of the build lab, not of this change:\n  x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(attempt 3 of 3; all failed\)/);
+    assert.match(carol, /Submitted again after infrastructure failures:\n  x86_64 \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(http:\S+\)\n  x86_64 \(LAVA\) attempt 2: .*\n  x86_64 \(LAVA\) attempt 3: INFRASTRUCTURE FAILURE/);
+    const attempts = h.lava.jobs().filter((j) => j.description.includes('~carol~unlucky') && j.description.includes('x86_64')).map((j) => j.description);
+    assert.equal(attempts.length, 3, attempts.join('\n'));
+    assert.match(attempts[0], /^cbuild-bot r(\d+) x86_64 gcc-linaro\+bzr2~carol~unlucky~r\1$/);
+    assert.equal(attempts[1], `${attempts[0]} attempt 2`);
+    assert.equal(attempts[2], `${attempts[0]} attempt 3`);
+  });
+
+  it('submits a build again after an infrastructure failure and reports it passed on the retry', async () => {
+    h = await startHarness();
+    const mp = h.propose('nina', 'retried');
+    h.lava.failNextJobs(1, 'Unable to copy overlay', (m) => m['cbuild-bot.branch'] === `lp:${mp.branch}` && m['cbuild-bot.target'] === 'a9hf');
+    h.toolchain.durationMs = 1500;
+    wired = await h.wire();
+    // oort1 builds the trunk baseline's x86_64 job first; once that passed, it is on the proposal's: kill it.
+    const baselinePassed = async () =>
+      (await wired.store.db.all<{ state: string }>(
+        `SELECT b.state FROM builds b JOIN requests r ON r.id = b.request_id WHERE r.kind = 'baseline' AND b.target = 'x86_64' AND b.backend = 'native'`,
+      )).some((b) => b.state === 'passed');
+    await cycleUntil(wired, baselinePassed);
+    h.cbuild.killHostDuringNextJob('oort1');
+    await cycleUntil(wired, () => resultsPosted(h, mp.link));
+    const results = botComments(h, mp.link).at(-1)!.content;
+    assert.match(results, /every build passed with no test regressions\./);
+    assert.doesNotMatch(results, /INFRASTRUCTURE FAILURE/);
+    assert.match(results, /Submitted again after infrastructure failures:\n/);
+    assert.match(results, /^  a9hf \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(http:\S+\)\n  a9hf \(LAVA\) attempt 2: PASS$/m);
+    assert.match(results, /^  x86_64 \(CBuild\) attempt 1: CBuild host oort1 stopped answering during the build \(http:\S+\)\n  x86_64 \(CBuild\) attempt 2: PASS$/m);
   });
 
   it('cancels the old LAVA jobs when a new revision arrives and reports only the new revision', async () => {

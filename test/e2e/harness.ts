@@ -111,6 +111,7 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
     },
     database: join(dir, 'bot.sqlite'),
     http: { timeoutMs: 5000, retries: 3, maxRetryDelayMs: 1500 },
+    infraRetries: { attempts: 3, delaysSeconds: [0] },
   };
   writeFileSync(join(dir, 'bot.config.json'), JSON.stringify({ ...rawConfig, targets: Object.fromEntries(
     Object.entries(rawConfig.targets).map(([k, v]) => [k, { ...v, lava: { ...v.lava, template: join(projectRoot(), template) } }]),

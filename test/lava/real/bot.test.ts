@@ -101,6 +101,7 @@ describe('real LAVA: the bot drives builds on a real server', function () {
         },
         database: join(dir, 'bot.sqlite'),
         http: { timeoutMs: 20_000, retries: 3, maxRetryDelayMs: 2000 },
+        infraRetries: { attempts: 2, delaysSeconds: [0] },
       },
       'real LAVA test config',
       projectRoot(),
@@ -132,7 +133,7 @@ describe('real LAVA: the bot drives builds on a real server', function () {
     assert.match(good, /^ {2}toy \(LAVA\): http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+$/m);
     assert.match(good, /^toy +LAVA +toy +8 +0 +1 +0 +0 +0$/m, 'counts parsed from the real toy.sum');
     assert.match(good, /^toy-down +LAVA +INFRASTRUCTURE FAILURE/m);
-    assert.match(good, /toy-down \(LAVA\): LAVA job \d+ ended Incomplete: .*Connection closed/);
+    assert.match(good, /toy-down \(LAVA\): LAVA job \d+ ended Incomplete: .*Connection closed.* \(attempt 2 of 2; all failed\)/);
 
     assert.match(results('broken')[0].content, /^toy +LAVA +BUILD FAILED/m);
     assert.match(results('broken')[0].content, /the build FAILED on .*toy \(LAVA\)/);
