@@ -226,7 +226,8 @@ export class Bot {
       const proposal = await store.proposalById(d.proposalId);
       if (!proposal) continue;
       const own = builds.get(d.requestId) ?? [];
-      const composed = d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order);
+      const composed =
+        d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: config.vote });
       await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, this.now());
       report.commentsQueued++;
     }

@@ -34,7 +34,7 @@ export async function flushOutbox(
     if (!proposal) continue;
     const log = logger.child({ proposal: proposal.web_link, comment: comment.marker });
     if (options.dryRun) {
-      options.print(`--- dry run: would comment on ${proposal.web_link}\nSubject: ${comment.subject}\n\n${comment.body}\n`);
+      options.print(`--- dry run: would comment on ${proposal.web_link}\nSubject: ${comment.subject}${comment.vote ? `\nVote: ${comment.vote}` : ''}\n\n${comment.body}\n`);
       await store.markPosted(comment.id, null, 'printed', now());
       continue;
     }
@@ -49,7 +49,11 @@ export async function flushOutbox(
         }
       }
       await store.markPosting(comment.id);
-      const link = await lp.createComment(proposal.self_link, { subject: comment.subject, content: comment.body });
+      const link = await lp.createComment(proposal.self_link, {
+        subject: comment.subject,
+        content: comment.body,
+        ...(comment.vote ? { vote: comment.vote, reviewType: 'cbuild-bot' } : {}),
+      });
       options.afterPost?.(comment);
       await store.markPosted(comment.id, link, 'posted', now());
       log.info('posted comment', { link });

@@ -30,6 +30,7 @@ export interface BotConfig {
   lava: { url: string; user: string; tokenFile?: string };
   targets: Record<string, TargetConfig>;
   infraRetries: { attempts: number; delaysSeconds: number[] };
+  vote: boolean;
   /** Target branch unique name → manifest file (absolute). */
   flakyManifests: Record<string, string>;
   schedule: string;

@@ -19,6 +19,7 @@ export const FINAL_BUILD_STATES: ReadonlySet<BuildState> = new Set(['passed', 'f
 export type RequestState = 'active' | 'superseded' | 'closed' | 'done';
 export type CommentKind = 'ack' | 'results';
 export type CommentState = 'pending' | 'posting' | 'posted' | 'printed';
+export type ReviewVote = 'Approve' | 'Needs Fixing';
 
 /** Launchpad's proposal statuses after which nothing more will be merged. */
 export const FINAL_PROPOSAL_STATUSES: ReadonlySet<string> = new Set(['Merged', 'Rejected', 'Superseded']);
@@ -105,6 +106,7 @@ export interface CommentRow {
   attempts: number;
   posted_link: string | null;
   last_error: string | null;
+  vote: ReviewVote | null;
   created_at: string;
   posted_at: string | null;
 }

@@ -4,13 +4,14 @@
  * uses to recognise its own comments after a restart.
  */
 import { redact } from '../secrets.js';
-import { MARKER_PREFIX, commentMarker, type BuildComparison, type EarlierAttempt, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+import { MARKER_PREFIX, commentMarker, type BuildComparison, type EarlierAttempt, type ReviewVote, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
 
 export interface ComposedComment {
   kind: CommentKind;
   marker: string;
   subject: string;
   body: string;
+  vote: ReviewVote | null;
 }
 
 /** Pads columns to their widest cell; the last column is left ragged. */
@@ -84,10 +85,24 @@ export function composeAck(
     '',
     'One more comment will follow with the results when every build has finished.',
   ];
-  return { kind: 'ack', marker: commentMarker(request.id, 'ack'), subject: subjectFor(proposal), body: withMarker(lines, request, 'ack') };
+  return { kind: 'ack', marker: commentMarker(request.id, 'ack'), subject: subjectFor(proposal), body: withMarker(lines, request, 'ack'), vote: null };
 }
 
 const COUNT_COLUMNS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'UNRESOLVED', 'UNSUPPORTED'];
+
+/**
+ * The vote a results comment carries when voting is on: Needs Fixing for the
+ * change's own failures (a broken build, a regression), Approve only when
+ * every build passed and was compared without regressions, and no vote when
+ * the lab let us down or nothing could be compared.
+ */
+export function decideVote(builds: readonly BuildRow[]): ReviewVote | null {
+  const comparisons = builds.map((b) => (b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null));
+  const regressed = comparisons.some((c) => c?.status === 'compared' && c.counts.regressions > 0);
+  if (builds.some((b) => b.state === 'failed') || regressed) return 'Needs Fixing';
+  if (builds.every((b) => b.state === 'passed') && comparisons.every((c) => c?.status === 'compared')) return 'Approve';
+  return null;
+}
 
 /** The results comment: target × backend table, test counts, and what went wrong where. */
 export function composeResults(
@@ -95,6 +110,7 @@ export function composeResults(
   request: RequestRow,
   builds: readonly BuildRow[],
   targetOrder: readonly string[],
+  options: { vote: boolean } = { vote: false },
 ): ComposedComment {
   const sorted = sortBuilds(builds, targetOrder);
   const rows = sorted.map((b) => {
@@ -154,6 +170,7 @@ export function composeResults(
     marker: commentMarker(request.id, 'results'),
     subject: subjectFor(proposal),
     body: withMarker(lines, request, 'results'),
+    vote: options.vote ? decideVote(sorted) : null,
   };
 }
 

@@ -6,7 +6,7 @@
 import { Db, type SqlParam } from './db.js';
 import { migrate } from './migrate.js';
 import { redact } from '../secrets.js';
-import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestKind, RequestRow, RequestState } from '../core/model.js';
+import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestKind, RequestRow, RequestState, ReviewVote } from '../core/model.js';
 
 /** What Launchpad says about a proposal; the rest of a ProposalRow is the bot's own bookkeeping. */
 export type ProposalFacts = Pick<
@@ -216,14 +216,14 @@ export class Store {
    * same transaction, so it is never queued twice.
    */
   async queueComment(
-    c: { requestId: number; proposalId: number; kind: CommentKind; marker: string; subject: string; body: string },
+    c: { requestId: number; proposalId: number; kind: CommentKind; marker: string; subject: string; body: string; vote: ReviewVote | null },
     now: string,
   ): Promise<void> {
     await this.db.transaction(async () => {
       await this.db.run(
-        `INSERT OR IGNORE INTO comments (request_id, proposal_id, kind, marker, subject, body, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-        [c.requestId, c.proposalId, c.kind, c.marker, c.subject, c.body, now],
+        `INSERT OR IGNORE INTO comments (request_id, proposal_id, kind, marker, subject, body, vote, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+        [c.requestId, c.proposalId, c.kind, c.marker, c.subject, c.body, c.vote, now],
       );
       if (c.kind === 'results') {
         await this.db.run(`UPDATE requests SET state = 'done', finished_at = ? WHERE id = ? AND state = 'active'`, [now, c.requestId]);

@@ -129,7 +129,7 @@ describe('core/plan', () => {
   describe('planComments', () => {
     const comment = (requestId: number, kind: CommentRow['kind']): CommentRow => ({
       id: 1, request_id: requestId, proposal_id: 1, kind, marker: `${requestId}/${kind}`, subject: '', body: '', state: 'posted',
-      attempts: 1, posted_link: null, last_error: null, created_at: 't', posted_at: 't',
+      attempts: 1, posted_link: null, last_error: null, vote: null, created_at: 't', posted_at: 't',
     });
 
     it('acknowledges once every build is submitted, and reports once every build is final', () => {

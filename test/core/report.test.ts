@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { composeAck, composeResults, formatDuration, hasMarker, textTable } from '../../src/core/report.js';
+import { composeAck, composeResults, decideVote, formatDuration, hasMarker, textTable } from '../../src/core/report.js';
 import type { BuildRow, ProposalRow, RequestRow } from '../../src/core/model.js';
 
 const proposal: ProposalRow = {
@@ -57,6 +57,24 @@ describe('core/report', () => {
     assert.match(c.body, /problems of the build lab, not of this change:\n  a9hf \(LAVA\): LAVA job 4 ended Incomplete: ssh: connect/);
     assert.match(c.body, /x86_64  CBuild   gcc   100   2     3      0      0           0/);
     assert.ok(hasMarker(c.body, '12/results'));
+  });
+
+  it('votes only on the change\'s own results, and only when asked to', () => {
+    const compared = (regressions: number) =>
+      JSON.stringify({
+        status: 'compared',
+        baseline: { branch: '~linaro/gcc-linaro/trunk', revno: 5, revision: 'r5' },
+        counts: { regressions, now_pass: 0, new_fail: 0, new_pass: 0, gone: 0, flaky: 0, already_tracked: 0 },
+        regressions: [], newFailures: [], diffUrl: null, warnings: [],
+      });
+    const clean = [build('a9hf', 'native', 'passed', { comparison: compared(0) }), build('a9hf', 'lava', 'passed', { comparison: compared(0) })];
+    assert.equal(decideVote(clean), 'Approve');
+    assert.equal(decideVote([clean[0], build('a9hf', 'lava', 'passed', { comparison: compared(2) })]), 'Needs Fixing');
+    assert.equal(decideVote([clean[0], build('a9hf', 'lava', 'failed')]), 'Needs Fixing');
+    assert.equal(decideVote([clean[0], build('a9hf', 'lava', 'infra')]), null, 'never a negative vote for the lab');
+    assert.equal(decideVote([clean[0], build('a9hf', 'lava', 'passed', { comparison: JSON.stringify({ status: 'not-compared', reason: 'x' }) })]), null);
+    assert.equal(composeResults(proposal, request, clean, ['a9hf']).vote, null);
+    assert.equal(composeResults(proposal, request, clean, ['a9hf'], { vote: true }).vote, 'Approve');
   });
 
   it('says plainly when every build passed', () => {

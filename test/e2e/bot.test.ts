@@ -81,6 +81,18 @@ describe('e2e: bot through the simulators', function () {
     assert.match(diff, /Tests that now fail, but worked before:\n\ngcc\.dg\/pr1\.c \(test for excess errors\)\n/);
   });
 
+  it('votes Approve on a clean proposal and Needs Fixing on a regression when voting is on', async () => {
+    h = await startHarness();
+    const clean = h.propose('quinn', 'clean');
+    const regress = h.propose('rita', 'regress');
+    h.toolchain.regressed.add(regress.branch);
+    wired = await h.wire({ vote: true });
+    await cycleUntil(wired, async () => (await resultsPosted(h, clean.link)) && (await resultsPosted(h, regress.link)));
+    const votes = (link: string) => botComments(h, link).map((c) => [c.content.split('\n').at(-1), c.vote, c.reviewType]);
+    assert.deepEqual(votes(clean.link).map((v) => v.slice(1)), [[null, null], ['Approve', 'cbuild-bot']]);
+    assert.deepEqual(votes(regress.link).map((v) => v.slice(1)), [[null, null], ['Needs Fixing', 'cbuild-bot']]);
+  });
+
   it('says plainly when a build cannot be compared because the baseline build failed', async () => {
     h = await startHarness();
     h.toolchain.broken.add(h.trunk);

@@ -14,9 +14,9 @@ describe('store', () => {
   it('applies the numbered migrations once, in order, and records them', async () => {
     const path = join(dir, 'var', 'bot.sqlite');
     const first = await Store.open(path);
-    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries']);
+    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes']);
     const recorded = await first.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries']);
+    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes']);
     await first.close();
     const again = await Store.open(path);
     assert.deepEqual(again.appliedMigrations, []);
