@@ -3,6 +3,7 @@
  * hosts that registered themselves by polling (cbuild.md §2b, §3, §11). No I/O
  * and no timers: the HTTP layer and the simulated hosts drive it.
  */
+import type { HostConfig } from './hosts.js';
 import {
   FINAL_JOB_STATES,
   jobNameProblem,
@@ -40,13 +41,8 @@ export interface JobRecord {
   finishedAt: Date | null;
 }
 
-export interface HostRecord {
-  name: string;
-  queue: string;
-  arch: string;
-  distro: string;
-  config: string;
-  target: string;
+/** A host as the scheduler tracks it: its configuration plus what it is doing. */
+export interface HostRecord extends HostConfig {
   state: HostState;
   job: string | null;
   lastPollAt: Date | null;

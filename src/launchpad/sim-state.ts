@@ -79,6 +79,17 @@ export interface PreviewDiffRecord {
 }
 
 /** A comment as the simulator stores it, including the subject Launchpad never exposes. */
+/** A merge proposal to create: branches by unique name, people by name. */
+export interface ProposalSpec {
+  source: string;
+  target: string;
+  registrant: string;
+  prerequisite?: string;
+  status?: MergeProposalStatus;
+  description?: string;
+  commitMessage?: string;
+}
+
 export interface SimComment {
   id: number;
   proposalId: number;
@@ -202,15 +213,7 @@ export class SimState {
     return branch.revisions[branch.revisions.length - 1];
   }
 
-  createProposal(spec: {
-    source: string;
-    target: string;
-    registrant: string;
-    prerequisite?: string;
-    status?: MergeProposalStatus;
-    description?: string;
-    commitMessage?: string;
-  }): ProposalRecord {
+  createProposal(spec: ProposalSpec): ProposalRecord {
     const source = this.branch(spec.source);
     const target = this.branch(spec.target);
     const prerequisite = spec.prerequisite === undefined ? null : this.branch(spec.prerequisite).uniqueName;

@@ -35,6 +35,7 @@ import {
   SimulatorSetupError,
   type PersonRecord,
   type ProposalRecord,
+  type ProposalSpec,
   type SimComment,
   type TokenPermission,
 } from './sim-state.js';
@@ -49,7 +50,7 @@ import {
   renderServiceRoot,
 } from './sim-representation.js';
 
-export { SimulatorSetupError, type SimComment, type TokenPermission } from './sim-state.js';
+export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
 
 export interface LaunchpadSimulatorOptions {
   clock?: () => Date;
@@ -240,15 +241,7 @@ export class LaunchpadSimulator {
   }
 
   /** Returns the proposal's self_link; needs start() first, as links carry the port. */
-  createMergeProposal(spec: {
-    source: string;
-    target: string;
-    registrant: string;
-    prerequisite?: string;
-    status?: MergeProposalStatus;
-    description?: string;
-    commitMessage?: string;
-  }): string {
+  createMergeProposal(spec: ProposalSpec): string {
     const links = this.started();
     return links.proposal(this.state.createProposal(spec));
   }
