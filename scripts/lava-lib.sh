@@ -126,11 +126,12 @@ pid_alive() {
 }
 
 # start_bg NAME LOGFILE CMD...: start CMD detached in its own session (setsid), stdin from
-# /dev/null, output appended to LOGFILE, pid (= session/process-group id) in $RUN_DIR/NAME.pid.
+# /dev/null, output appended to LOGFILE, without lava-up's stdout (fd 8: a reader of it must
+# see EOF when lava-up ends), pid (= session/process-group id) in $RUN_DIR/NAME.pid.
 start_bg() {
   local name=$1 log=$2
   shift 2
-  setsid "$@" >>"$log" 2>&1 </dev/null &
+  setsid "$@" >>"$log" 2>&1 </dev/null 8>&- &
   echo $! >"$RUN_DIR/$name.pid"
 }
 

@@ -18,6 +18,10 @@ set -Eeuo pipefail
 LAVA_PROG=lava-up
 # shellcheck source=scripts/lava-lib.sh
 . "$(dirname "$(readlink -f "$0")")/lava-lib.sh"
+# stdout is reserved for the KEY=VALUE block: keep it as fd 8 and send everything else,
+# including chatter from the tools this script runs (pg_ctlcluster's "Removed stale pid
+# file."), to stderr
+exec 8>&1 1>&2
 trap on_error ERR
 
 T0=$(date +%s)
@@ -79,7 +83,7 @@ CURRENT_LOG="/var/log/postgresql/postgresql-$PG_VERSION-main.log"
 if pg_lsclusters --no-header | awk -v v="$PG_VERSION" '$1 == v && $2 == "main"' | grep -q online; then
   say "  already running (cluster $PG_VERSION/main)"
 else
-  pg_ctlcluster "$PG_VERSION" main start
+  pg_ctlcluster "$PG_VERSION" main start 8>&-
   echo "$PG_VERSION" >"$RUN_DIR/postgresql.started"
   done_step "cluster $PG_VERSION/main"
 fi
@@ -346,4 +350,4 @@ step "done in $(( $(date +%s) - T0 ))s"
   echo "LAVA_STATE_DIR=$LAVA_STATE_DIR"
   echo "LAVA_BRANCHES_DIR=$LAVA_STATE_DIR/branches"
 } >"$LAVA_ENV_FILE"
-cat "$LAVA_ENV_FILE"
+cat "$LAVA_ENV_FILE" >&8
