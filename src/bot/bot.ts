@@ -18,6 +18,7 @@ import { compareWithBaseline } from './compare.js';
 import { parseManifest, type Manifest } from '../results/index.js';
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../core/model.js';
+import { NO_EVENTS, type BotEvents } from './events.js';
 
 export interface BotDeps {
   store: Store;
@@ -30,6 +31,8 @@ export interface BotDeps {
   dryRun: boolean;
   print?: (text: string) => void;
   afterCommentPosted?: (comment: CommentRow) => void;
+  /** Observer of the bot's work (metrics). */
+  events?: BotEvents;
 }
 
 export interface CycleReport {
@@ -50,10 +53,12 @@ export interface CycleReport {
 export class Bot {
   private readonly clock: () => Date;
   private readonly runner: BuildRunner;
+  private readonly events: BotEvents;
 
   constructor(private readonly deps: BotDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    this.runner = new BuildRunner(deps.store, deps.backends, deps.config, deps.logger, this.clock);
+    this.events = deps.events ?? NO_EVENTS;
+    this.runner = new BuildRunner(deps.store, deps.backends, deps.config, deps.logger, this.clock, this.events);
   }
 
   private now(): string {
@@ -75,6 +80,7 @@ export class Bot {
     report.proposals = observed.listed;
     report.changed = observed.changed;
     report.errors += observed.errors;
+    this.events.polled(observed.errors > 0 ? 'error' : 'ok');
 
     await this.applyRequestPlan(report);
     await this.actOnBuilds(report);
@@ -84,7 +90,12 @@ export class Bot {
     const flushed = await flushOutbox(
       this.deps.launchpad,
       store,
-      { dryRun: this.deps.dryRun, print: this.deps.print ?? ((t) => process.stdout.write(t + '\n')), afterPost: this.deps.afterCommentPosted },
+      {
+        dryRun: this.deps.dryRun,
+        print: this.deps.print ?? ((t) => process.stdout.write(t + '\n')),
+        afterPost: this.deps.afterCommentPosted,
+        onPosted: (c) => this.events.commentPosted(c),
+      },
       () => this.now(),
       logger,
     );
@@ -109,6 +120,7 @@ export class Bot {
           this.now(),
         );
         report.requestsCreated++;
+        await this.announceRequest(id);
         logger.info('new build request', { request: id, branch: r.branch, revno: r.revno, baseline: baseRequestId ?? undefined });
         for (const old of plan.supersede.filter((s) => s.proposalId === r.proposalId)) {
           await store.endRequest(old.requestId, 'superseded', this.now(), id);
@@ -146,7 +158,13 @@ export class Bot {
       this.now(),
     );
     logger.info('new baseline request', { request: id, branch: base.branch, revno: base.revno });
+    await this.announceRequest(id);
     return id;
+  }
+
+  private async announceRequest(id: number): Promise<void> {
+    const row = await this.deps.store.request(id);
+    if (row) this.events.requestCreated(row);
   }
 
   private readonly manifests = new Map<string, Manifest | undefined>();
@@ -230,6 +248,7 @@ export class Bot {
         d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: config.vote });
       await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, this.now());
       report.commentsQueued++;
+      if (d.kind === 'results') this.events.requestReported(request, own);
     }
   }
 }

@@ -11,10 +11,11 @@ import { renderJobDefinition } from '../lava/template.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { BotConfig } from '../config/config.js';
-import type { BuildRow, BuildState, EarlierAttempt, RequestRow } from '../core/model.js';
+import { FINAL_BUILD_STATES, type BuildRow, type BuildState, type EarlierAttempt, type RequestRow } from '../core/model.js';
 import { attemptKey, cbuildJobName, checkRevisionId, nextAttempt } from '../core/names.js';
 import { fetchTestSummary } from './results.js';
 import { HttpError } from '../http/client.js';
+import { NO_EVENTS, type BotEvents } from './events.js';
 
 export interface BuildBackends {
   cbuild: CBuildClient;
@@ -30,7 +31,17 @@ export class BuildRunner {
     private readonly config: BotConfig,
     private readonly logger: Logger,
     private readonly clock: () => Date,
+    private readonly events: BotEvents = NO_EVENTS,
   ) {}
+
+  /** Records a build's new state; a final one is reported to the observer as recorded. */
+  private async setState(build: BuildRow, state: BuildState, patch: Parameters<Store['setBuildState']>[3] = {}): Promise<void> {
+    await this.store.setBuildState(build.id, state, this.now(), patch);
+    if (FINAL_BUILD_STATES.has(state)) {
+      const row = await this.store.build(build.id);
+      if (row) this.events.buildFinished(row);
+    }
+  }
 
   private now(): string {
     return this.clock().toISOString();
@@ -54,12 +65,12 @@ export class BuildRunner {
     const log = this.logger.child({ build: build.submit_key });
     const target = this.config.targets[build.target];
     if (!target) {
-      await this.store.setBuildState(build.id, 'error', this.now(), { detail: `target ${build.target} is no longer configured` });
+      await this.setState(build, 'error', { detail: `target ${build.target} is no longer configured` });
       return;
     }
     try {
       checkRevisionId(request.revision_id);
-      if (!recovering) await this.store.setBuildState(build.id, 'submitting', this.now());
+      if (!recovering) await this.setState(build, 'submitting');
       const cbuildJob = this.cbuildJob(request);
       if (build.backend === 'native') {
         // The key is `<queue>/<job name>`; spawning is idempotent by job name, so recovery simply spawns again.
@@ -70,7 +81,7 @@ export class BuildRunner {
           revno: request.revno,
           target: build.target,
         });
-        await this.store.setBuildState(build.id, 'queued', this.now(), {
+        await this.setState(build, 'queued', {
           external_id: build.submit_key,
           job_url: job.url,
           submitted_at: this.now(),
@@ -98,7 +109,7 @@ export class BuildRunner {
       } else {
         log.info('found the LAVA job submitted before a restart', { lava_job: jobId });
       }
-      await this.store.setBuildState(build.id, 'queued', this.now(), {
+      await this.setState(build, 'queued', {
         external_id: String(jobId),
         job_url: lava.jobUrl(jobId),
         submitted_at: this.now(),
@@ -112,7 +123,7 @@ export class BuildRunner {
       }
       log.error('submission failed', { error: verdict.detail, state: verdict.state });
       if (verdict.state === 'infra') await this.infrastructureFailure(build, { detail: verdict.detail, finished_at: this.now() });
-      else await this.store.setBuildState(build.id, verdict.state, this.now(), { detail: verdict.detail, finished_at: this.now() });
+      else await this.setState(build, verdict.state, { detail: verdict.detail, finished_at: this.now() });
     }
   }
 
@@ -127,7 +138,7 @@ export class BuildRunner {
     const detail = patch.detail ?? 'infrastructure failure';
     if (!next) {
       const suffix = build.attempt > 1 ? ` (attempt ${build.attempt} of ${attempts}; all failed)` : '';
-      await this.store.setBuildState(build.id, 'infra', this.now(), { ...patch, detail: detail + suffix });
+      await this.setState(build, 'infra', { ...patch, detail: detail + suffix });
       return;
     }
     const earlier: EarlierAttempt[] = [...(build.earlier_attempts ? (JSON.parse(build.earlier_attempts) as EarlierAttempt[]) : []), { attempt: build.attempt, detail, job_url: build.job_url }];
@@ -144,6 +155,7 @@ export class BuildRunner {
       finished_at: null,
       detail: null,
     });
+    this.events.buildRetried(build, detail);
     this.logger.warn('infrastructure failure; will submit again', { build: build.submit_key, attempt: next.attempt, after_ms: next.delayMs, reason: detail });
   }
 
@@ -157,7 +169,7 @@ export class BuildRunner {
         const [queue, job] = build.external_id.split('/');
         await this.backends.cbuild.cancel(queue, job);
       }
-      await this.store.setBuildState(build.id, 'cancelled', this.now(), {
+      await this.setState(build, 'cancelled', {
         detail: 'cancelled: the proposal has a newer revision or was closed',
         finished_at: this.now(),
       });
@@ -171,7 +183,6 @@ export class BuildRunner {
   async poll(build: BuildRow): Promise<void> {
     const update = build.backend === 'lava' ? await this.pollLava(build) : await this.pollNative(build);
     if (!update) return;
-    const now = this.now();
     if (update.state === 'infra') return this.infrastructureFailure(build, update.patch);
     if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
       try {
@@ -182,7 +193,7 @@ export class BuildRunner {
         this.logger.error('cannot fetch test results', { build: build.submit_key, error: err });
       }
     }
-    await this.store.setBuildState(build.id, update.state, now, update.patch);
+    await this.setState(build, update.state, update.patch);
   }
 
   private async pollNative(build: BuildRow): Promise<PollUpdate | undefined> {

@@ -18,6 +18,8 @@ export interface OutboxOptions {
   print: (text: string) => void;
   /** Test hook: called right after Launchpad accepted a comment, before the store records it. */
   afterPost?: (comment: CommentRow) => void;
+  /** Told of each comment once it is recorded as posted (or printed). */
+  onPosted?: (comment: CommentRow) => void;
 }
 
 export async function flushOutbox(
@@ -36,6 +38,7 @@ export async function flushOutbox(
     if (options.dryRun) {
       options.print(`--- dry run: would comment on ${proposal.web_link}\nSubject: ${comment.subject}${comment.vote ? `\nVote: ${comment.vote}` : ''}\n\n${comment.body}\n`);
       await store.markPosted(comment.id, null, 'printed', now());
+      options.onPosted?.(comment);
       continue;
     }
     try {
@@ -43,6 +46,7 @@ export async function flushOutbox(
         const existing = (await lp.getComments(proposal.self_link)).find((c) => hasMarker(c.content ?? '', comment.marker));
         if (existing) {
           await store.markPosted(comment.id, existing.self_link, 'posted', now());
+          options.onPosted?.(comment);
           log.info('comment was already on Launchpad; recorded it');
           posted++;
           continue;
@@ -56,6 +60,7 @@ export async function flushOutbox(
       });
       options.afterPost?.(comment);
       await store.markPosted(comment.id, link, 'posted', now());
+      options.onPosted?.(comment);
       log.info('posted comment', { link });
       posted++;
     } catch (err) {
