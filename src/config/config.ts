@@ -35,7 +35,8 @@ export interface BotConfig {
   flakyManifests: Record<string, string>;
   schedule: string;
   database: string;
-  http: { timeoutMs: number; retries: number; maxRetryDelayMs: number };
+  /** `listen`: host:port of the status page, JSON API and /metrics. */
+  http: { timeoutMs: number; retries: number; maxRetryDelayMs: number; listen: string };
 }
 
 export class ConfigError extends Error {
