@@ -16,6 +16,7 @@ Commands:
   migrate    apply database migrations and exit
   sandbox    run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)
   compare    compare two DejaGnu .sum files: compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
+  report     capacity and stability per backend and target: report [--since 7d|24h|30m] [--format text|json|csv]
 
 Common options:
   --config FILE   configuration file (default: ./bot.config.json)
@@ -77,6 +78,18 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runConfiguredCommand } = await import('./bot/commands.js');
       return runConfiguredCommand(command, { config: String(opts.config), verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
+    }
+    case 'report': {
+      const opts = parse(rest, { since: { type: 'string', default: '7d' }, format: { type: 'string', default: 'text' } });
+      if (opts.help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      const { reportCommand } = await import('./report/command.js');
+      return reportCommand(
+        { config: String(opts.config), since: String(opts.since), format: String(opts.format), verbose: Boolean(opts.verbose) },
+        io,
+      );
     }
     case 'sandbox': {
       const opts = parse(rest, {

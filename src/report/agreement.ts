@@ -1,0 +1,135 @@
+/**
+ * The agreement table: for each revision built on both backends for the same
+ * target, do CBuild and LAVA say the same thing? Before LAVA becomes the main
+ * build platform its results must match the native ones; where they do not,
+ * this names the tool and result kind (e.g. gcc FAIL: 3 on CBuild, 5 on LAVA).
+ * Pure: store rows in, verdicts out.
+ */
+import type { BuildRow, RequestRow, TestSummary } from '../core/model.js';
+import { endedAt, isShadow } from './rows.js';
+
+export type AgreementVerdict =
+  /** Same outcome and, when both passed, the same DejaGnu counts. */
+  | 'agree'
+  /** Both passed but their test counts differ. */
+  | 'tests-differ'
+  /** One built, the other broke. */
+  | 'outcome-differs'
+  /** One could not say (infrastructure failure, cancelled, not submitted, no test results). */
+  | 'not-comparable';
+
+export interface CountDifference {
+  tool: string;
+  /** A DejaGnu result kind: PASS, FAIL, XFAIL, … */
+  result: string;
+  native: number;
+  lava: number;
+}
+
+export interface AgreementPair {
+  requestId: number;
+  branch: string;
+  revno: number;
+  revision: string;
+  target: string;
+  native: { state: string; tests: TestSummary | null };
+  lava: { state: string; tests: TestSummary | null; shadow: boolean };
+  verdict: AgreementVerdict;
+  /** For tests-differ: every tool and result kind whose counts differ. */
+  differences: CountDifference[];
+  /** For not-comparable: why. */
+  reason: string | null;
+  endedAt: string;
+}
+
+export interface AgreementSummary {
+  target: string;
+  pairs: number;
+  agree: number;
+  testsDiffer: number;
+  outcomeDiffers: number;
+  notComparable: number;
+}
+
+export interface AgreementReport {
+  /** Newest first. */
+  pairs: AgreementPair[];
+  byTarget: AgreementSummary[];
+}
+
+const UNDECIDED: Record<string, string> = {
+  infra: 'infrastructure failure',
+  cancelled: 'cancelled',
+  error: 'not submitted',
+};
+
+function parseSummary(text: string | null): TestSummary | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as TestSummary;
+  } catch {
+    return null;
+  }
+}
+
+/** Every tool × result kind whose counts differ between the two summaries (absent counts as 0). */
+export function countDifferences(native: TestSummary, lava: TestSummary): CountDifference[] {
+  const out: CountDifference[] = [];
+  for (const tool of [...new Set([...Object.keys(native), ...Object.keys(lava)])].sort()) {
+    const n = native[tool] ?? {};
+    const l = lava[tool] ?? {};
+    for (const result of [...new Set([...Object.keys(n), ...Object.keys(l)])].sort()) {
+      if ((n[result] ?? 0) !== (l[result] ?? 0)) out.push({ tool, result, native: n[result] ?? 0, lava: l[result] ?? 0 });
+    }
+  }
+  return out;
+}
+
+function judge(native: BuildRow, lava: BuildRow): { verdict: AgreementVerdict; differences: CountDifference[]; reason: string | null } {
+  for (const [name, b] of [['CBuild', native], ['LAVA', lava]] as const) {
+    if (UNDECIDED[b.state]) return { verdict: 'not-comparable', differences: [], reason: `${name}: ${UNDECIDED[b.state]}` };
+  }
+  if (native.state !== lava.state) return { verdict: 'outcome-differs', differences: [], reason: null };
+  if (native.state === 'failed') return { verdict: 'agree', differences: [], reason: null };
+  const nativeTests = parseSummary(native.test_summary);
+  const lavaTests = parseSummary(lava.test_summary);
+  if (!nativeTests || !lavaTests) {
+    return { verdict: 'not-comparable', differences: [], reason: `${nativeTests ? 'LAVA' : 'CBuild'}: no test results` };
+  }
+  const differences = countDifferences(nativeTests, lavaTests);
+  return { verdict: differences.length ? 'tests-differ' : 'agree', differences, reason: null };
+}
+
+/** Pairs the final native and LAVA builds of each request and target in `builds`. */
+export function computeAgreement(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>): AgreementReport {
+  const final = new Set(['passed', 'failed', 'infra', 'cancelled', 'error']);
+  const halves = new Map<string, { native?: BuildRow; lava?: BuildRow }>();
+  for (const b of builds) {
+    if (!final.has(b.state)) continue;
+    const key = `${b.request_id}\u0000${b.target}`;
+    halves.set(key, { ...halves.get(key), [b.backend]: b });
+  }
+  const pairs: AgreementPair[] = [];
+  for (const { native, lava } of halves.values()) {
+    const request = native && lava ? requests.get(native.request_id) : undefined;
+    if (!native || !lava || !request) continue;
+    pairs.push({
+      requestId: request.id,
+      branch: request.branch,
+      revno: request.revno,
+      revision: request.revision_id,
+      target: native.target,
+      native: { state: native.state, tests: parseSummary(native.test_summary) },
+      lava: { state: lava.state, tests: parseSummary(lava.test_summary), shadow: isShadow(lava) },
+      ...judge(native, lava),
+      endedAt: [endedAt(native), endedAt(lava)].sort()[1],
+    });
+  }
+  pairs.sort((a, b) => b.endedAt.localeCompare(a.endedAt) || b.requestId - a.requestId || a.target.localeCompare(b.target));
+  const byTarget = [...new Set(pairs.map((p) => p.target))].sort().map((target) => {
+    const of = pairs.filter((p) => p.target === target);
+    const count = (v: AgreementVerdict) => of.filter((p) => p.verdict === v).length;
+    return { target, pairs: of.length, agree: count('agree'), testsDiffer: count('tests-differ'), outcomeDiffers: count('outcome-differs'), notComparable: count('not-comparable') };
+  });
+  return { pairs, byTarget };
+}

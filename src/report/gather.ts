@@ -1,0 +1,40 @@
+/**
+ * The I/O edge of the report, shared by `cbuild-bot report` and the capacity
+ * page: read the window's builds from the store, ask LAVA for its device
+ * pool, and hand both to the pure computations.
+ */
+import type { LavaClient } from '../lava/client.js';
+import { History } from '../store/history.js';
+import type { Store } from '../store/store.js';
+import { redact } from '../secrets.js';
+import { summarizeDevicePool } from './devices.js';
+import { buildReport, type DevicePoolAnswer, type StabilityReport } from './report.js';
+import type { ReportWindow } from './window.js';
+
+/** LAVA's device pool now; a LAVA that cannot answer is reported, not thrown. */
+export async function askDevicePool(lava: LavaClient): Promise<DevicePoolAnswer> {
+  try {
+    const [devices, pending] = await Promise.all([lava.devicesList(), lava.pendingJobsByDeviceType()]);
+    return { pool: summarizeDevicePool(devices, pending) };
+  } catch (err) {
+    return { unavailable: redact(err instanceof Error ? err.message : String(err)) };
+  }
+}
+
+export async function gatherReport(
+  store: Store,
+  window: ReportWindow,
+  options: { lava?: LavaClient; progress?: (step: string) => void } = {},
+): Promise<StabilityReport> {
+  const progress = options.progress ?? (() => {});
+  progress(`reading builds that ended between ${window.since.toISOString()} and ${window.until.toISOString()}`);
+  const rows = await new History(store).window(window.since.toISOString(), window.until.toISOString());
+  progress(`read ${rows.builds.length} builds of ${rows.requests.size} requests`);
+  let devices: DevicePoolAnswer = null;
+  if (options.lava) {
+    progress(`asking LAVA for its device pool (${options.lava.baseUrl})`);
+    devices = await askDevicePool(options.lava);
+  }
+  progress('computing');
+  return buildReport(rows, window, devices);
+}
