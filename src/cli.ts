@@ -14,6 +14,10 @@ Commands:
   once       run one cycle (observe, build, comment) and exit
   status     show tracked proposals, requests, builds and comments (--json for JSON)
   migrate    apply database migrations and exit
+  schedule   queue builds by hand and print their links:
+               schedule --branch lp:~user/gcc-linaro/topic [--revision N] [--target a9hf ...]
+                        [--backend lava|native|both] [--mp MERGE-PROPOSAL-URL]
+  cancel     cancel a build request and its unfinished jobs: cancel REQUEST-ID
   sandbox    run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)
   compare    compare two DejaGnu .sum files: compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
   report     capacity and stability per backend and target: report [--since 7d|24h|30m] [--format text|json|csv]
@@ -78,6 +82,42 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runConfiguredCommand } = await import('./bot/commands.js');
       return runConfiguredCommand(command, { config: String(opts.config), verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
+    }
+    case 'schedule':
+    case 'cancel': {
+      const { values: opts, positionals } = parseArgs({
+        args: rest,
+        options: {
+          ...COMMON,
+          ...(command === 'schedule'
+            ? {
+                branch: { type: 'string' },
+                revision: { type: 'string' },
+                target: { type: 'string', multiple: true },
+                backend: { type: 'string', default: 'both' },
+                mp: { type: 'string' },
+              }
+            : {}),
+        },
+        allowPositionals: command === 'cancel',
+        strict: true,
+      });
+      if ((opts as { help?: boolean }).help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      const { runManualCommand } = await import('./bot/commands.js');
+      const o = opts as Record<string, string | string[] | boolean | undefined>;
+      return runManualCommand(command, {
+        config: String(o.config),
+        verbose: Boolean(o.verbose),
+        branch: o.branch as string | undefined,
+        revision: o.revision as string | undefined,
+        targets: ((o.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).filter(Boolean),
+        backend: String(o.backend ?? 'both'),
+        mp: o.mp as string | undefined,
+        request: positionals,
+      });
     }
     case 'report': {
       const opts = parse(rest, { since: { type: 'string', default: '7d' }, format: { type: 'string', default: 'text' } });

@@ -66,7 +66,7 @@ describe('cli', function () {
     const config = join(h.dir, 'bot.config.json');
     const migrated = await cli(['migrate', '--config', config]);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes to .*bot\.sqlite$/m);
+    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes, 005_workflow to .*bot\.sqlite$/m);
     assert.match((await cli(['migrate', '--config', config])).stdout, /was already up to date/);
 
     const mp = h.propose('olga', 'status');
@@ -99,7 +99,7 @@ describe('cli', function () {
       },
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /INFO cbuild-bot running schedule="\* \* \* \* \* \*" dry_run=false/);
+    assert.match(run.stderr, /INFO cbuild-bot running schedule="\* \* \* \* \* \*" dailies=0 dry_run=false/);
     assert.match(run.stderr, /INFO stopping: finishing the current step first signal=SIGTERM/);
     assert.match(run.stderr, /INFO stopped\n$/);
   });

@@ -6,18 +6,20 @@
 import type { LaunchpadClient } from '../launchpad/client.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
-import type { BotConfig } from '../config/config.js';
-import { BACKENDS, type CommentRow, type RequestRow } from '../core/model.js';
-import { finishedBaselines, planBuilds, planComments, planComparisons, planRequests, type PlanConfig } from '../core/plan.js';
+import type { BotConfig, DailyConfig } from '../config/config.js';
+import type { CommentRow, ProposalRow, RequestRow } from '../core/model.js';
+import { finishedUnreported, planBuilds, planComments, planComparisons, planRequests, shownBuilds, type PlanConfig } from '../core/plan.js';
+import { planRolloutChanges } from '../core/rollout.js';
 import { composeAck, composeResults } from '../core/report.js';
-import { cbuildJobName, lavaJobName } from '../core/names.js';
 import { observeProposals } from './observe.js';
+import { actOnCommentCommands } from './comment-commands.js';
+import { cancelRequest, runDaily, scheduleBuild, type DailyOutcome, type ScheduleOptions } from './manual.js';
+import { RequestMaker } from './requests.js';
 import { BuildRunner, type BuildBackends } from './builds.js';
 import { flushOutbox } from './outbox.js';
 import { compareWithBaseline } from './compare.js';
 import { parseManifest, type Manifest } from '../results/index.js';
 import { readFileSync } from 'node:fs';
-import type { Backend } from '../core/model.js';
 import { NO_EVENTS, type BotEvents } from './events.js';
 
 export interface BotDeps {
@@ -37,6 +39,7 @@ export interface BotDeps {
 
 export interface CycleReport {
   proposals: number;
+  commands: number;
   changed: number;
   requestsCreated: number;
   superseded: number;
@@ -50,29 +53,71 @@ export interface CycleReport {
   errors: number;
 }
 
+/** A submission left `submitting` by this process is looked for again only after this long (another process may be submitting it). */
+const RECOVERY_GRACE_MS = 60_000;
+
 export class Bot {
   private readonly clock: () => Date;
   private readonly runner: BuildRunner;
   private readonly events: BotEvents;
+  private readonly requests: RequestMaker;
+  private readonly startedAt: string;
+  private config: BotConfig;
 
   constructor(private readonly deps: BotDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.config = deps.config;
+    this.startedAt = this.now();
     this.events = deps.events ?? NO_EVENTS;
-    this.runner = new BuildRunner(deps.store, deps.backends, deps.config, deps.logger, this.clock, this.events);
+    this.runner = new BuildRunner(deps.store, deps.backends, () => this.config, deps.logger, this.clock, this.events);
+    this.requests = new RequestMaker(deps.store, () => this.config, this.events, deps.logger, () => this.now());
   }
 
   private now(): string {
     return this.clock().toISOString();
   }
 
+  /** The config in force; `reconfigure` replaces it between steps. */
+  get currentConfig(): BotConfig {
+    return this.config;
+  }
+
+  /**
+   * Takes a re-read config (SIGHUP). Rollout, targets, dailies, trusted
+   * people, statuses and retries apply from the next step on; nothing running
+   * is dropped. What the clients and the store were built from needs a
+   * restart: those values are kept, and returned so the caller can say so.
+   */
+  reconfigure(next: BotConfig): string[] {
+    const kept: string[] = [];
+    const fixed = { ...next };
+    const keep = <K extends keyof BotConfig>(key: K, label: string, same: (a: BotConfig[K], b: BotConfig[K]) => boolean) => {
+      if (!same(this.config[key], next[key])) kept.push(label);
+      fixed[key] = this.config[key];
+    };
+    const json = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    keep('database', 'database', (a, b) => a === b);
+    keep('http', 'http', json);
+    keep('cbuild', 'cbuild', json);
+    keep('lava', 'lava', json);
+    fixed.launchpad = { ...next.launchpad, serviceRoot: this.config.launchpad.serviceRoot, credentialsFile: this.config.launchpad.credentialsFile };
+    if (next.launchpad.serviceRoot !== this.config.launchpad.serviceRoot || next.launchpad.credentialsFile !== this.config.launchpad.credentialsFile) {
+      kept.push('launchpad.serviceRoot/credentialsFile');
+    }
+    this.config = fixed;
+    this.manifests.clear();
+    return kept;
+  }
+
   private planConfig(): PlanConfig {
-    return { statuses: this.deps.config.launchpad.statuses, targets: Object.keys(this.deps.config.targets), backends: BACKENDS };
+    return { statuses: this.config.launchpad.statuses, targets: Object.keys(this.config.targets), rollout: this.config.rollout };
   }
 
   async runCycle(): Promise<CycleReport> {
-    const { store, config, logger } = this.deps;
+    const { store, logger } = this.deps;
+    const config = this.config;
     const report: CycleReport = {
-      proposals: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
+      proposals: 0, commands: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
       polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
     };
 
@@ -82,7 +127,15 @@ export class Bot {
     report.errors += observed.errors;
     this.events.polled(observed.errors > 0 ? 'error' : 'ok');
 
+    if (config.commands.trusted.length > 0) {
+      const commands = await actOnCommentCommands({
+        store, launchpad: this.deps.launchpad, config, requests: this.requests, logger, now: () => this.now(),
+      });
+      report.commands = commands.acted;
+      report.errors += commands.errors;
+    }
     await this.applyRequestPlan(report);
+    await this.applyRollout();
     await this.actOnBuilds(report);
     await this.compareFinishedBuilds(report);
     await this.queueDueComments(report);
@@ -112,15 +165,12 @@ export class Bot {
     const plan = planRequests(proposals, await store.branches(), requests, this.planConfig());
     for (const r of plan.create) {
       try {
-        const baseRequestId = r.base ? await this.baselineRequest(r.base, r.builds) : null;
-        const id = await store.createRequest(
-          { kind: 'proposal', proposalId: r.proposalId, baseRequestId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
+        const baseRequestId = r.base ? await this.requests.baseline(r.base, r.baseBuilds) : null;
+        const { id } = await this.requests.create(
+          { kind: 'proposal', origin: 'revision', proposalId: r.proposalId, baseRequestId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
           r.builds,
-          (requestId, b) => this.submitKey(requestId, r.branch, r.revno, b),
-          this.now(),
         );
         report.requestsCreated++;
-        await this.announceRequest(id);
         logger.info('new build request', { request: id, branch: r.branch, revno: r.revno, baseline: baseRequestId ?? undefined });
         for (const old of plan.supersede.filter((s) => s.proposalId === r.proposalId)) {
           await store.endRequest(old.requestId, 'superseded', this.now(), id);
@@ -132,6 +182,13 @@ export class Bot {
         logger.error('cannot create build request', { branch: r.branch, error: err });
       }
     }
+    // The branch moved to a revision that is not built again (seen before, or every backend is off).
+    const created = new Set(plan.create.map((r) => r.proposalId));
+    for (const old of plan.supersede.filter((s) => !created.has(s.proposalId))) {
+      await store.endRequest(old.requestId, 'superseded', this.now());
+      report.superseded++;
+      logger.info('request superseded: the branch is at another revision', { request: old.requestId });
+    }
     for (const c of plan.close) {
       await store.endRequest(c.requestId, 'closed', this.now());
       report.closed++;
@@ -139,32 +196,74 @@ export class Bot {
     }
   }
 
-  /** The idempotency key of a build: CBuild queue/job name, or the LAVA job name. */
-  private submitKey(requestId: number, branch: string, revno: number, b: { target: string; backend: Backend }): string {
-    const { config } = this.deps;
-    const job = cbuildJobName(config.cbuild.product, branch, revno, requestId);
-    return b.backend === 'native' ? `${config.targets[b.target].cbuild.queue}/${job}` : lavaJobName(requestId, b.target, job);
-  }
-
-  /** The baseline request for a branch point: found (shared with other proposals) or created. */
-  private async baselineRequest(base: { branch: string; revisionId: string; revno: number }, builds: { target: string; backend: Backend }[]): Promise<number> {
+  /**
+   * Brings recorded builds in line with the rollout settings: after a
+   * rollback, builds not yet submitted are withdrawn and running ones become
+   * shadow builds, followed to the end but no longer shown or waited for.
+   */
+  private async applyRollout(): Promise<void> {
     const { store, logger } = this.deps;
-    const existing = await store.baselineFor(base.branch, base.revisionId);
-    if (existing) return existing.id;
-    const id = await store.createRequest(
-      { kind: 'baseline', proposalId: null, baseRequestId: null, branch: base.branch, revisionId: base.revisionId, revno: base.revno },
-      builds,
-      (requestId, b) => this.submitKey(requestId, base.branch, base.revno, b),
-      this.now(),
-    );
-    logger.info('new baseline request', { request: id, branch: base.branch, revno: base.revno });
-    await this.announceRequest(id);
-    return id;
+    const builds = await store.unfinishedBuilds();
+    if (builds.length === 0) return;
+    const requests = new Map<number, RequestRow>();
+    const proposals = new Map<number, ProposalRow>();
+    for (const id of new Set(builds.map((b) => b.request_id))) {
+      const r = await store.request(id);
+      if (!r) continue;
+      requests.set(id, r);
+      if (r.proposal_id !== null && !proposals.has(r.proposal_id)) {
+        const p = await store.proposalById(r.proposal_id);
+        if (p) proposals.set(p.id, p);
+      }
+    }
+    const changes = planRolloutChanges(this.config.rollout, builds, requests, proposals);
+    for (const b of changes.withdraw) {
+      await store.setBuildState(b.id, 'cancelled', this.now(), {
+        shadow: 1,
+        detail: `not submitted: ${b.backend === 'lava' ? 'LAVA' : 'the native build'} was turned off for ${b.target} (rollout)`,
+        finished_at: this.now(),
+      });
+      logger.info('build withdrawn by the rollout settings', { build: b.submit_key });
+    }
+    for (const b of changes.toShadow) {
+      await store.updateBuild(b.id, { shadow: 1 }, this.now());
+      logger.info('build continues in shadow (rollout)', { build: b.submit_key, state: b.state });
+    }
   }
 
-  private async announceRequest(id: number): Promise<void> {
-    const row = await this.deps.store.request(id);
-    if (row) this.events.requestCreated(row);
+  /** A daily build of a branch tip (see manual.ts); its builds are submitted by the next cycle. */
+  runDaily(daily: DailyConfig): Promise<DailyOutcome> {
+    return runDaily(this.manualContext(), daily);
+  }
+
+  /** A build scheduled by hand: recorded, then submitted at once so the caller can print the links. */
+  async schedule(options: ScheduleOptions): Promise<RequestRow> {
+    const request = await scheduleBuild(this.manualContext(), options);
+    await this.submitNow(request);
+    return request;
+  }
+
+  /** Cancels a request by hand, and its unfinished jobs at once. */
+  async cancel(requestId: number): Promise<RequestRow> {
+    const request = await cancelRequest(this.deps.store, requestId, this.now());
+    const builds = (await this.deps.store.buildsOfRequests([requestId])).get(requestId) ?? [];
+    for (const b of planBuilds(builds, new Map([[request.id, request]]), this.now(), this.now()).cancel) await this.runner.cancel(b);
+    return request;
+  }
+
+  private async submitNow(request: RequestRow): Promise<void> {
+    const builds = (await this.deps.store.buildsOfRequests([request.id])).get(request.id) ?? [];
+    for (const b of builds) {
+      try {
+        await this.runner.submit(b, request, false);
+      } catch (err) {
+        this.deps.logger.error('cannot submit build', { build: b.submit_key, error: err });
+      }
+    }
+  }
+
+  private manualContext() {
+    return { store: this.deps.store, launchpad: this.deps.launchpad, config: this.config, requests: this.requests, logger: this.deps.logger };
   }
 
   private readonly manifests = new Map<string, Manifest | undefined>();
@@ -172,7 +271,7 @@ export class Bot {
   /** The target branch's known-flaky manifest, read once. */
   private manifestFor(branch: string): Manifest | undefined {
     if (!this.manifests.has(branch)) {
-      const file = this.deps.config.flakyManifests[branch];
+      const file = this.config.flakyManifests[branch];
       this.manifests.set(branch, file ? parseManifest(readFileSync(file, 'utf8'), { source: file }) : undefined);
     }
     return this.manifests.get(branch);
@@ -198,7 +297,7 @@ export class Bot {
         logger.error('cannot compare with baseline', { build: build.submit_key, error: err });
       }
     }
-    for (const id of finishedBaselines(requests, builds)) await store.markRequestDone(id, this.now());
+    for (const id of finishedUnreported(requests, builds)) await store.markRequestDone(id, this.now());
   }
 
   private async actOnBuilds(report: CycleReport): Promise<void> {
@@ -209,7 +308,9 @@ export class Bot {
       const r = await store.request(id);
       if (r) requests.set(id, r);
     }
-    const plan = planBuilds(builds, requests, this.now());
+    // Left `submitting` by a previous process: look for the job now; by this one: after a grace period.
+    const recoverBefore = new Date(Math.max(Date.parse(this.startedAt), this.clock().getTime() - RECOVERY_GRACE_MS)).toISOString();
+    const plan = planBuilds(builds, requests, this.now(), recoverBefore);
     const guard = async (what: string, key: string, fn: () => Promise<void>) => {
       try {
         await fn();
@@ -233,7 +334,8 @@ export class Bot {
   }
 
   private async queueDueComments(report: CycleReport): Promise<void> {
-    const { store, config } = this.deps;
+    const { store } = this.deps;
+    const config = this.config;
     const active = await store.requestsInState('active');
     const ids = active.map((r) => r.id);
     const builds = await store.buildsOfRequests(ids);
@@ -243,7 +345,7 @@ export class Bot {
       const request = active.find((r) => r.id === d.requestId)!;
       const proposal = await store.proposalById(d.proposalId);
       if (!proposal) continue;
-      const own = builds.get(d.requestId) ?? [];
+      const own = shownBuilds(builds.get(d.requestId) ?? []);
       const composed =
         d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: config.vote });
       await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, this.now());

@@ -28,7 +28,8 @@ export class BuildRunner {
   constructor(
     private readonly store: Store,
     private readonly backends: BuildBackends,
-    private readonly config: BotConfig,
+    /** The current config: it can change between cycles (SIGHUP). */
+    private readonly currentConfig: () => BotConfig,
     private readonly logger: Logger,
     private readonly clock: () => Date,
     private readonly events: BotEvents = NO_EVENTS,
@@ -41,6 +42,10 @@ export class BuildRunner {
       const row = await this.store.build(build.id);
       if (row) this.events.buildFinished(row);
     }
+  }
+
+  private get config(): BotConfig {
+    return this.currentConfig();
   }
 
   private now(): string {
@@ -70,7 +75,8 @@ export class BuildRunner {
     }
     try {
       checkRevisionId(request.revision_id);
-      if (!recovering) await this.setState(build, 'submitting');
+      // Another process (a `schedule` command) may be submitting the same build: only the claimant goes on.
+      if (!recovering && !(await this.store.claimBuild(build.id, this.now()))) return;
       const cbuildJob = this.cbuildJob(request);
       if (build.backend === 'native') {
         // The key is `<queue>/<job name>`; spawning is idempotent by job name, so recovery simply spawns again.
@@ -98,6 +104,7 @@ export class BuildRunner {
           device_type: target.lava.deviceType,
           branch: this.config.launchpad.branchUrl.replace('{branch}', request.branch),
           revision: request.revision_id,
+          revspec: revisionSpec(request.revision_id),
           revno: String(request.revno),
           target: build.target,
           cbuild_job: cbuildJob,
@@ -275,6 +282,15 @@ export class BuildRunner {
     const dir = candidates.find((d) => device !== null && d.endsWith(`-${device}-${build.target}`)) ?? (candidates.length === 1 ? candidates[0] : undefined);
     return dir ? this.backends.cbuild.resultDirUrl(job, dir) : undefined;
   }
+}
+
+/**
+ * The bzr revision specifier of a request's revision: `revid:<id>`, or, for a
+ * build scheduled by revno (Launchpad's API cannot map an old revno to its id),
+ * `revno:<n>` as stored.
+ */
+export function revisionSpec(revision: string): string {
+  return /^revno:\d+$/.test(revision) ? revision : `revid:${revision}`;
 }
 
 interface PollUpdate {

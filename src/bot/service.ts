@@ -1,42 +1,112 @@
 /**
- * The long-running bot: cycles on the config's node-cron schedule (never two at
- * once), and a graceful stop on SIGTERM/SIGINT that lets the current cycle
- * finish before closing the store.
+ * The long-running bot: cycles on the config's node-cron schedule, dailies on
+ * their own schedules, all run one at a time (never two steps at once); SIGHUP
+ * re-reads the config without dropping work; SIGTERM/SIGINT stop gracefully
+ * after the current step.
  */
-import cron from 'node-cron';
+import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
+import type { BotConfig, DailyConfig } from '../config/config.js';
 import type { WiredBot } from './wiring.js';
 
-export async function runService(wired: WiredBot, schedule: string, logger: Logger): Promise<void> {
-  let current: Promise<unknown> | undefined;
-  const cycle = async () => {
-    if (current) {
-      logger.warn('previous cycle still running; skipping this tick');
-      return;
-    }
-    current = wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
-    await current;
-    current = undefined;
+export interface ServiceOptions {
+  /** Re-reads the config file (SIGHUP); throws ConfigError when the new file is not valid. */
+  reloadConfig?: () => BotConfig;
+  /** Resolves once the service is scheduled and its first cycle is done (tests). */
+  onReady?: (service: Service) => void;
+}
+
+/** The running service's handles, for signals and tests. */
+export interface Service {
+  /** Re-reads the config: the same as SIGHUP. Resolves once applied (or refused). */
+  reload(): Promise<void>;
+  /** Runs one daily now, in turn with the other steps. */
+  runDaily(daily: DailyConfig): Promise<void>;
+  /** Stops after the current step: the same as SIGTERM. */
+  stop(): void;
+}
+
+export async function runService(wired: WiredBot, logger: Logger, options: ServiceOptions = {}): Promise<void> {
+  const { bot } = wired;
+  let queue: Promise<unknown> = Promise.resolve();
+  /** One step at a time: cycles, dailies and reloads never interleave. */
+  const inTurn = (what: string, step: () => Promise<unknown>): Promise<void> => {
+    const next = queue.then(step).then(
+      () => undefined,
+      (err) => logger.error(`${what} failed`, { error: err }),
+    );
+    queue = next;
+    return next;
   };
-  const task = cron.schedule(schedule, cycle, { name: 'cbuild-bot-cycle', noOverlap: true });
-  logger.info('cbuild-bot running', { schedule, dry_run: wired.dryRun });
-  await cycle(); // do not wait for the first tick
+
+  let cycleQueued = false;
+  const cycle = () => {
+    if (cycleQueued) {
+      logger.warn('previous cycle still running; skipping this tick');
+      return Promise.resolve();
+    }
+    cycleQueued = true;
+    return inTurn('cycle', async () => {
+      try {
+        await bot.runCycle();
+      } finally {
+        cycleQueued = false;
+      }
+    });
+  };
+  const daily = (d: DailyConfig) =>
+    inTurn(`daily ${d.branch}`, async () => {
+      const outcome = await bot.runDaily(d);
+      logger.info('daily', { branch: d.branch, request: outcome.request?.id, result: outcome.message });
+      if (outcome.request) await bot.runCycle(); // submit its builds now, not at the next tick
+    });
+
+  let tasks: ScheduledTask[] = [];
+  const schedule = (config: BotConfig) => {
+    for (const t of tasks) void t.destroy();
+    tasks = [
+      cron.schedule(config.schedule, () => void cycle(), { name: 'cbuild-bot-cycle' }),
+      ...config.dailies.map((d, i) => cron.schedule(d.schedule, () => void daily(d), { name: `cbuild-bot-daily-${i}` })),
+    ];
+  };
+
+  const reload = () =>
+    inTurn('reload', async () => {
+      if (!options.reloadConfig) return;
+      let next: BotConfig;
+      try {
+        next = options.reloadConfig();
+      } catch (err) {
+        logger.error('config not reloaded: the new file is not valid; keeping the old one', { error: err });
+        return;
+      }
+      const kept = bot.reconfigure(next);
+      if (kept.length) logger.warn('config reloaded, but these settings need a restart and were kept as they were', { kept: kept.join(', ') });
+      schedule(bot.currentConfig);
+      logger.info('config reloaded', { dailies: bot.currentConfig.dailies.length, targets: Object.keys(bot.currentConfig.targets).join(',') });
+    });
+
+  schedule(bot.currentConfig);
+  logger.info('cbuild-bot running', { schedule: bot.currentConfig.schedule, dailies: bot.currentConfig.dailies.length, dry_run: wired.dryRun });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info('stopping: finishing the current step first', { signal });
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      void Promise.resolve(task.stop())
-        .then(() => current)
-        .then(() => resolve());
+      process.off('SIGHUP', onHup);
+      for (const t of tasks) void t.stop();
+      void queue.then(() => resolve());
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
+    const onHup = () => void reload();
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    process.on('SIGHUP', onHup);
+    void cycle().then(() => options.onReady?.({ reload, runDaily: daily, stop: () => stop('stop()') }));
   });
-  await Promise.resolve(task.destroy());
+  for (const t of tasks) await Promise.resolve(t.destroy());
   await wired.close();
   logger.info('stopped');
 }

@@ -12,6 +12,7 @@ import { launchpadCredentialsPath, readLavaToken, type BotConfig } from '../conf
 import type { Logger } from '../log.js';
 import type { CommentRow } from '../core/model.js';
 import { Bot } from './bot.js';
+import type { BotEvents } from './events.js';
 
 export interface WiringOptions {
   logger: Logger;
@@ -19,6 +20,8 @@ export interface WiringOptions {
   print?: (text: string) => void;
   clock?: () => Date;
   afterCommentPosted?: (comment: CommentRow) => void;
+  /** Observer of the bot's work (the metrics). */
+  events?: BotEvents;
 }
 
 export interface WiredBot {
@@ -54,6 +57,7 @@ export async function wireBot(config: BotConfig, options: WiringOptions): Promis
     dryRun,
     print: options.print,
     afterCommentPosted: options.afterCommentPosted,
+    events: options.events,
   });
   return { bot, store, dryRun, close: () => store.close() };
 }

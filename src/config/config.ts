@@ -18,6 +18,26 @@ export interface TargetConfig {
   lava: { deviceType: string; template: string /* absolute path */ };
 }
 
+export type LavaMode = 'off' | 'shadow' | 'on';
+
+/** One level of rollout settings; unset values fall through to the less specific level. */
+export interface RolloutSetting {
+  lava?: LavaMode;
+  native?: 'on' | 'off';
+  lavaPercent?: number;
+}
+
+export interface RolloutConfig extends RolloutSetting {
+  targets?: Record<string, RolloutSetting>;
+  projects?: Record<string, RolloutSetting & { targets?: Record<string, RolloutSetting> }>;
+}
+
+export interface DailyConfig {
+  /** lp:project, lp:project/series or lp:~owner/project/name. */
+  branch: string;
+  schedule: string;
+}
+
 export interface BotConfig {
   launchpad: {
     serviceRoot: string;
@@ -29,6 +49,10 @@ export interface BotConfig {
   cbuild: { schedulerUrl: string; resultsUrl: string; product: string };
   lava: { url: string; user: string; tokenFile?: string };
   targets: Record<string, TargetConfig>;
+  rollout: RolloutConfig;
+  dailies: DailyConfig[];
+  /** Launchpad users or teams (names without ~) whose comment commands are obeyed. */
+  commands: { trusted: string[] };
   infraRetries: { attempts: number; delaysSeconds: number[] };
   vote: boolean;
   /** Target branch unique name → manifest file (absolute). */
@@ -96,6 +120,17 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   if (typeof schedule === 'string' && !cron.validate(schedule)) problems.push(`schedule: ${JSON.stringify(schedule)} is not a valid cron expression`);
   if (problems.length) throw new ConfigError(file, problems);
   const config = value as BotConfig;
+  config.dailies.forEach((d, i) => {
+    if (!cron.validate(d.schedule)) problems.push(`dailies[${i}].schedule: ${JSON.stringify(d.schedule)} is not a valid cron expression`);
+  });
+  const unknownTargets = (where: string, targets: Record<string, unknown> | undefined) => {
+    for (const t of Object.keys(targets ?? {})) {
+      if (!(t in config.targets)) problems.push(`${where}.${t}: no such target (targets are ${Object.keys(config.targets).join(', ')})`);
+    }
+  };
+  unknownTargets('rollout.targets', config.rollout.targets);
+  for (const [project, setting] of Object.entries(config.rollout.projects ?? {})) unknownTargets(`rollout.projects.${project}.targets`, setting.targets);
+  config.commands.trusted = config.commands.trusted.map((name) => name.replace(/^~/, ''));
   for (const [name, target] of Object.entries(config.targets)) {
     target.lava.template = resolvePath(target.lava.template, baseDir);
     try {

@@ -16,8 +16,10 @@ export type BuildState =
 
 export const FINAL_BUILD_STATES: ReadonlySet<BuildState> = new Set(['passed', 'failed', 'infra', 'cancelled', 'error']);
 
-export type RequestState = 'active' | 'superseded' | 'closed' | 'done';
-export type CommentKind = 'ack' | 'results';
+export type RequestState = 'active' | 'superseded' | 'closed' | 'cancelled' | 'done';
+/** Requests whose builds are stopped: their results are not current. */
+export const ENDED_REQUEST_STATES: ReadonlySet<RequestState> = new Set(['superseded', 'closed', 'cancelled']);
+export type CommentKind = 'ack' | 'results' | 'command';
 export type CommentState = 'pending' | 'posting' | 'posted' | 'printed';
 export type ReviewVote = 'Approve' | 'Needs Fixing';
 
@@ -49,12 +51,21 @@ export interface BranchRow {
   checked_at: string;
 }
 
-export type RequestKind = 'proposal' | 'baseline';
+/**
+ * `proposal`: a proposal's revision, reported on the proposal; `baseline`: a
+ * target branch revision that proposals are compared with (branch points and
+ * dailies); `adhoc`: a manual build that belongs to no proposal.
+ */
+export type RequestKind = 'proposal' | 'baseline' | 'adhoc';
+/** Why a request exists. */
+export type RequestOrigin = 'revision' | 'branch-point' | 'daily' | 'schedule' | 'rebuild';
 
 export interface RequestRow {
   id: number;
-  /** `baseline`: the target branch at a proposal's branch point, built to compare test results with. */
   kind: RequestKind;
+  origin: RequestOrigin;
+  /** Who asked, for manual builds and commands. */
+  requested_by: string | null;
   proposal_id: number | null;
   base_request_id: number | null;
   branch: string;
@@ -72,6 +83,8 @@ export interface BuildRow {
   target: string;
   backend: Backend;
   state: BuildState;
+  /** 1: a LAVA build in shadow rollout, recorded but never shown in comments. */
+  shadow: number;
   submit_key: string;
   external_id: string | null;
   job_url: string | null;
@@ -96,7 +109,9 @@ export interface BuildRow {
 
 export interface CommentRow {
   id: number;
-  request_id: number;
+  /** Null only for a reply to a command that concerned no request. */
+  request_id: number | null;
+  command_id: number | null;
   proposal_id: number;
   kind: CommentKind;
   marker: string;
@@ -109,6 +124,24 @@ export interface CommentRow {
   vote: ReviewVote | null;
   created_at: string;
   posted_at: string | null;
+}
+
+export type CommandVerb = 'rebuild' | 'cancel';
+
+/** A command found in a proposal comment, recorded once per comment. */
+export interface CommandRow {
+  id: number;
+  proposal_id: number;
+  comment_link: string;
+  author: string;
+  verb: CommandVerb;
+  /** JSON string[]: the targets of a rebuild (empty: all). */
+  targets: string | null;
+  /** done: acted on; refused: from a trusted person but not possible (reply says why); ignored: not trusted or the bot's own. */
+  state: 'done' | 'refused' | 'ignored';
+  outcome: string;
+  request_id: number | null;
+  created_at: string;
 }
 
 /** Per-tool DejaGnu counts stored on a build, e.g. { gcc: { PASS: 10, FAIL: 1 } }. */
@@ -137,7 +170,10 @@ export type BuildComparison =
   | { status: 'not-compared'; reason: string };
 
 /** The hidden last line that lets the bot recognise its own comment on Launchpad. */
-export function commentMarker(requestId: number, kind: CommentKind): string {
+export function commentMarker(requestId: number, kind: Exclude<CommentKind, 'command'>): string {
   return `${requestId}/${kind}`;
+}
+export function commandReplyMarker(commandId: number): string {
+  return `command/${commandId}`;
 }
 export const MARKER_PREFIX = 'cbuild-bot-ref: ';

@@ -6,7 +6,6 @@
 import {
   FINAL_BUILD_STATES,
   FINAL_PROPOSAL_STATUSES,
-  type Backend,
   type BranchRow,
   type BuildRow,
   type CommentKind,
@@ -14,13 +13,15 @@ import {
   type ProposalRow,
   type RequestRow,
 } from './model.js';
+import type { RolloutConfig } from '../config/config.js';
+import { plannedBuilds, projectOf, type PlannedBuild } from './rollout.js';
 
 export interface PlanConfig {
   /** Proposal statuses that get builds. */
   statuses: readonly string[];
   /** Target names, in config order. */
   targets: readonly string[];
-  backends: readonly Backend[];
+  rollout: RolloutConfig;
 }
 
 export interface BranchPoint {
@@ -34,9 +35,11 @@ export interface NewRequest {
   branch: string;
   revisionId: string;
   revno: number;
-  builds: { target: string; backend: Backend }[];
+  builds: PlannedBuild[];
   /** The target branch revision the proposal is compared against (its tip when the revision was seen). */
   base: BranchPoint | null;
+  /** What a baseline of that branch point builds (every backend in use, shadow or not). */
+  baseBuilds: PlannedBuild[];
 }
 
 export interface RequestPlan {
@@ -50,7 +53,9 @@ export interface RequestPlan {
 /**
  * Which requests to create, supersede or close, given each tracked proposal's
  * current source branch state. A (proposal, revision) pair is built once: a
- * revision seen before (even a superseded one) is never requested again.
+ * revision seen before (even a superseded one) is never requested again, unless
+ * someone asks for a rebuild. A build scheduled by hand for a proposal is
+ * never superseded by the planner: a person asked for that revision.
  */
 export function planRequests(
   proposals: readonly ProposalRow[],
@@ -81,19 +86,22 @@ export function planRequests(
     if (!branch?.last_scanned_id) continue; // not scanned by Launchpad yet: nothing to build
     const revision = branch.last_scanned_id;
     for (const r of active) {
-      if (r.revision_id !== revision) plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
+      if (r.revision_id !== revision && r.origin !== 'schedule') plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
     }
-    if (!own.some((r) => r.revision_id === revision)) {
-      const target = branches.get(proposal.target_branch_link);
-      plan.create.push({
-        proposalId: proposal.id,
-        branch: proposal.source_branch,
-        revisionId: revision,
-        revno: branch.revision_count,
-        builds: config.targets.flatMap((t) => config.backends.map((backend) => ({ target: t, backend }))),
-        base: target?.last_scanned_id ? { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count } : null,
-      });
-    }
+    if (own.some((r) => r.revision_id === revision)) continue;
+    const project = projectOf(proposal.target_branch);
+    const builds = plannedBuilds(config.rollout, config.targets, project, proposal.self_link);
+    if (builds.length === 0) continue; // every backend is off for this project: nothing to build
+    const target = branches.get(proposal.target_branch_link);
+    plan.create.push({
+      proposalId: proposal.id,
+      branch: proposal.source_branch,
+      revisionId: revision,
+      revno: branch.revision_count,
+      builds,
+      base: target?.last_scanned_id ? { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count } : null,
+      baseBuilds: plannedBuilds(config.rollout, config.targets, project, null),
+    });
   }
   return plan;
 }
@@ -106,19 +114,24 @@ export interface BuildPlan {
   poll: BuildRow[];
 }
 
-/** What to do with each unfinished build; a retry waiting for its `not_before` is left alone until then. */
-export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>, now: string): BuildPlan {
+/**
+ * What to do with each unfinished build; a retry waiting for its `not_before`
+ * is left alone until then, and a build left `submitting` is recovered only if
+ * it was left so before `recoverBefore` (another process may be submitting it).
+ */
+export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>, now: string, recoverBefore: string): BuildPlan {
   const plan: BuildPlan = { submit: [], recover: [], cancel: [], poll: [] };
   for (const b of builds) {
     if (FINAL_BUILD_STATES.has(b.state)) continue;
     const request = requests.get(b.request_id);
-    const live = request?.state === 'active';
+    // A request is done once its comment is posted; its shadow builds still run to the end.
+    const live = request?.state === 'active' || request?.state === 'done';
     if (b.cancel_requested || !live) {
       plan.cancel.push(b);
     } else if (b.state === 'pending') {
       if (!b.not_before || b.not_before <= now) plan.submit.push(b);
     } else if (b.state === 'submitting') {
-      plan.recover.push(b);
+      if (b.updated_at < recoverBefore) plan.recover.push(b);
     } else {
       plan.poll.push(b);
     }
@@ -133,9 +146,10 @@ export interface DueComment {
 }
 
 /**
- * Comments that are due: an acknowledgement once every build of an active
- * request is submitted (so it can link to the jobs), and one results comment
- * once every build is final. Superseded and closed requests get no results
+ * Comments that are due: an acknowledgement once every shown build of an
+ * active request is submitted (so it can link to the jobs), and one results
+ * comment once every shown build is final. Shadow builds are neither shown
+ * nor waited for. Superseded, closed and cancelled requests get no results
  * comment: their results are not current.
  */
 export function planComments(
@@ -147,7 +161,7 @@ export function planComments(
   const due: DueComment[] = [];
   for (const r of requests) {
     if (r.state !== 'active' || r.proposal_id === null) continue;
-    const builds = buildsByRequest.get(r.id) ?? [];
+    const builds = shownBuilds(buildsByRequest.get(r.id) ?? []);
     if (builds.length === 0) continue;
     const submitted = builds.every((b) => b.state !== 'pending' && b.state !== 'submitting');
     // Results wait for the comparison of every passed build with its baseline.
@@ -182,10 +196,15 @@ export function planComparisons(
   return out;
 }
 
-/** Baseline requests whose every build is final: nothing more to do for them. */
-export function finishedBaselines(requests: readonly RequestRow[], buildsByRequest: ReadonlyMap<number, readonly BuildRow[]>): number[] {
+/** The builds a comment shows: all but shadow ones. */
+export function shownBuilds<B extends BuildRow>(builds: readonly B[]): B[] {
+  return builds.filter((b) => !b.shadow);
+}
+
+/** Requests no comment reports (baselines, ad hoc builds) whose every build is final: nothing more to do for them. */
+export function finishedUnreported(requests: readonly RequestRow[], buildsByRequest: ReadonlyMap<number, readonly BuildRow[]>): number[] {
   return requests
-    .filter((r) => r.kind === 'baseline' && r.state === 'active')
+    .filter((r) => r.kind !== 'proposal' && r.state === 'active')
     .filter((r) => (buildsByRequest.get(r.id) ?? []).every((b) => FINAL_BUILD_STATES.has(b.state)))
     .map((r) => r.id);
 }

@@ -4,10 +4,10 @@
  * uses to recognise its own comments after a restart.
  */
 import { redact } from '../secrets.js';
-import { MARKER_PREFIX, commentMarker, type BuildComparison, type EarlierAttempt, type ReviewVote, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+import { MARKER_PREFIX, commandReplyMarker, commentMarker, type BuildComparison, type EarlierAttempt, type ReviewVote, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
 
 export interface ComposedComment {
-  kind: CommentKind;
+  kind: Exclude<CommentKind, 'command'>;
   marker: string;
   subject: string;
   body: string;
@@ -52,13 +52,35 @@ function revisionLine(request: RequestRow, proposal: ProposalRow): string {
   return `revision ${request.revno} (${request.revision_id}) of lp:${proposal.source_branch}`;
 }
 
-function subjectFor(proposal: ProposalRow): string {
+export function subjectFor(proposal: ProposalRow): string {
   return `Re: [Merge] lp:${proposal.source_branch} into lp:${proposal.target_branch}`;
 }
 
 /** Every comment passes here: secrets that reached any text are masked before Launchpad sees them. */
-function withMarker(lines: string[], request: RequestRow, kind: CommentKind): string {
+function withMarker(lines: string[], request: RequestRow, kind: Exclude<CommentKind, 'command'>): string {
   return redact([...lines, '', `${MARKER_PREFIX}${commentMarker(request.id, kind)}`].join('\n'));
+}
+
+/** Why a request was made, when a person asked for it. */
+function requestedByLine(request: RequestRow): string[] {
+  if (request.origin === 'rebuild') return [`Rebuild requested by ~${request.requested_by ?? 'someone'}.`, ''];
+  if (request.origin === 'schedule') return [`Scheduled by hand by ${request.requested_by ?? 'an operator'}.`, ''];
+  return [];
+}
+
+/**
+ * The reply to a command in a comment (a cancel, or a command that could not
+ * be carried out). Never starts a line with `cbuild-bot:`, so the bot can
+ * never read its own reply as a command.
+ */
+export function composeCommandReply(proposal: ProposalRow, author: string, text: string): { subject: string; body: (commandId: number) => { body: string; marker: string } } {
+  return {
+    subject: subjectFor(proposal),
+    body: (commandId) => {
+      const marker = commandReplyMarker(commandId);
+      return { marker, body: redact([`~${author}: ${text}`, '', `${MARKER_PREFIX}${marker}`].join('\n')) };
+    },
+  };
 }
 
 function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[]): BuildRow[] {
@@ -79,6 +101,7 @@ export function composeAck(
     b.state === 'error' || b.state === 'infra' ? `not queued: ${b.detail ?? 'unknown error'}` : b.job_url ?? b.external_id ?? '',
   ]);
   const lines = [
+    ...requestedByLine(request),
     `cbuild-bot has queued ${revisionLine(request, proposal)} for build:`,
     '',
     textTable(['target', 'backend', 'job'], rows),

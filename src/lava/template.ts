@@ -20,6 +20,7 @@ export const JOB_TEMPLATE_PLACEHOLDERS = [
   'device_type',
   'branch',
   'revision',
+  'revspec',
   'revno',
   'target',
   'cbuild_job',

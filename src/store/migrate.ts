@@ -55,14 +55,26 @@ export async function migrate(db: Db, dir = defaultMigrationsDir()): Promise<Mig
   for (const m of listMigrations(dir)) {
     if (done.has(m.version)) continue;
     const sql = readFileSync(m.path, 'utf8');
-    await db.transaction(async () => {
-      await db.exec(sql);
-      await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      ]);
-    });
+    // A migration that rebuilds a table others refer to runs with foreign keys
+    // off (SQLite's documented procedure) and checks them before committing.
+    const rebuildsTables = /^-- migrate: foreign_keys=off$/m.test(sql);
+    if (rebuildsTables) await db.exec('PRAGMA foreign_keys = OFF');
+    try {
+      await db.transaction(async () => {
+        await db.exec(sql);
+        if (rebuildsTables) {
+          const broken = await db.all<{ table: string; parent: string }>('PRAGMA foreign_key_check');
+          if (broken.length) throw new Error(`migration ${m.name} breaks foreign keys: ${broken.slice(0, 5).map((b) => `${b.table} → ${b.parent}`).join(', ')}`);
+        }
+        await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+      });
+    } finally {
+      if (rebuildsTables) await db.exec('PRAGMA foreign_keys = ON');
+    }
     applied.push(m);
   }
   return applied;

@@ -6,7 +6,42 @@
 import { Db, type SqlParam } from './db.js';
 import { migrate } from './migrate.js';
 import { redact } from '../secrets.js';
-import type { Backend, BranchRow, BuildRow, BuildState, CommentKind, CommentRow, ProposalRow, RequestKind, RequestRow, RequestState, ReviewVote } from '../core/model.js';
+import type {
+  Backend,
+  BranchRow,
+  BuildRow,
+  BuildState,
+  CommandRow,
+  CommentKind,
+  CommentRow,
+  ProposalRow,
+  RequestKind,
+  RequestOrigin,
+  RequestRow,
+  RequestState,
+  ReviewVote,
+} from '../core/model.js';
+
+/** A request to record: what to build, why, and for whom. */
+export interface NewRequestRecord {
+  kind: RequestKind;
+  origin: RequestOrigin;
+  requestedBy?: string | null;
+  proposalId: number | null;
+  baseRequestId: number | null;
+  branch: string;
+  revisionId: string;
+  revno: number;
+}
+
+/** One build of a new request; `shadow` for a LAVA build in shadow rollout. */
+export interface NewBuild {
+  target: string;
+  backend: Backend;
+  shadow?: boolean;
+}
+
+const UNFINISHED = `state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error')`;
 
 /** What Launchpad says about a proposal; the rest of a ProposalRow is the bot's own bookkeeping. */
 export type ProposalFacts = Pick<
@@ -129,25 +164,102 @@ export class Store {
    * build's idempotency key from the new request id.
    */
   async createRequest(
-    req: { kind: RequestKind; proposalId: number | null; baseRequestId: number | null; branch: string; revisionId: string; revno: number },
-    builds: { target: string; backend: Backend }[],
-    submitKey: (requestId: number, build: { target: string; backend: Backend }) => string,
+    req: NewRequestRecord,
+    builds: readonly NewBuild[],
+    submitKey: (requestId: number, build: NewBuild) => string,
+    now: string,
+  ): Promise<number> {
+    return this.db.transaction(() => this.insertRequest(req, builds, submitKey, now));
+  }
+
+  /** createRequest's body, for callers that already hold a transaction. */
+  private async insertRequest(req: NewRequestRecord, builds: readonly NewBuild[], submitKey: (requestId: number, build: NewBuild) => string, now: string): Promise<number> {
+    const { lastID } = await this.db.run(
+      `INSERT INTO requests (kind, origin, requested_by, proposal_id, base_request_id, branch, revision_id, revno, state, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
+      [req.kind, req.origin, req.requestedBy ?? null, req.proposalId, req.baseRequestId, req.branch, req.revisionId, req.revno, now],
+    );
+    for (const b of builds) {
+      await this.db.run(
+        `INSERT INTO builds (request_id, target, backend, state, shadow, submit_key, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+        [lastID, b.target, b.backend, b.shadow ? 1 : 0, submitKey(lastID, b), now],
+      );
+    }
+    return lastID;
+  }
+
+  /**
+   * A rebuild asked for in a comment: the new request and the command that
+   * asked for it are recorded together, and the proposal's running requests
+   * are superseded by it, so a crash never acts on a command twice.
+   */
+  async createRequestForCommand(
+    command: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>,
+    req: NewRequestRecord,
+    builds: readonly NewBuild[],
+    submitKey: (requestId: number, build: NewBuild) => string,
+    now: string,
+  ): Promise<{ requestId: number; superseded: number[] }> {
+    return this.db.transaction(async () => {
+      const requestId = await this.insertRequest(req, builds, submitKey, now);
+      const running = await this.db.all<{ id: number }>(`SELECT id FROM requests WHERE proposal_id = ? AND state = 'active' AND id <> ?`, [
+        req.proposalId,
+        requestId,
+      ]);
+      for (const r of running) await this.endRequestRow(r.id, 'superseded', now, requestId);
+      await this.insertCommand(command, requestId, now);
+      return { requestId, superseded: running.map((r) => r.id) };
+    });
+  }
+
+  /**
+   * Records a command and what was done about it; a `cancel` ends the listed
+   * requests and `reply` queues the answer, all in one transaction.
+   */
+  async recordCommand(
+    command: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>,
+    effects: { cancel?: number[]; reply?: { subject: string; body: (commandId: number) => { body: string; marker: string } } },
     now: string,
   ): Promise<number> {
     return this.db.transaction(async () => {
-      const { lastID } = await this.db.run(
-        `INSERT INTO requests (kind, proposal_id, base_request_id, branch, revision_id, revno, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
-        [req.kind, req.proposalId, req.baseRequestId, req.branch, req.revisionId, req.revno, now],
-      );
-      for (const b of builds) {
+      for (const id of effects.cancel ?? []) await this.endRequestRow(id, 'cancelled', now);
+      const commandId = await this.insertCommand(command, null, now);
+      if (effects.reply) {
+        const { body, marker } = effects.reply.body(commandId);
         await this.db.run(
-          `INSERT INTO builds (request_id, target, backend, state, submit_key, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
-          [lastID, b.target, b.backend, submitKey(lastID, b), now],
+          `INSERT INTO comments (command_id, proposal_id, kind, marker, subject, body, state, created_at) VALUES (?, ?, 'command', ?, ?, ?, 'pending', ?)`,
+          [commandId, command.proposal_id, marker, effects.reply.subject, body, now],
         );
       }
-      return lastID;
+      return commandId;
     });
+  }
+
+  private async insertCommand(c: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>, requestId: number | null, now: string): Promise<number> {
+    const { lastID } = await this.db.run(
+      `INSERT INTO commands (proposal_id, comment_link, author, verb, targets, state, outcome, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.proposal_id, c.comment_link, c.author, c.verb, c.targets, c.state, redact(c.outcome), requestId, now],
+    );
+    return lastID;
+  }
+
+  /** Comment links already looked at on a proposal: each command is acted on once. */
+  async commandLinks(proposalId: number): Promise<Set<string>> {
+    const rows = await this.db.all<{ comment_link: string }>('SELECT comment_link FROM commands WHERE proposal_id = ?', [proposalId]);
+    return new Set(rows.map((r) => r.comment_link));
+  }
+
+  commands(): Promise<CommandRow[]> {
+    return this.db.all<CommandRow>('SELECT * FROM commands ORDER BY id');
+  }
+
+  /** The proposal's latest request (any origin), for rebuilds and cancels. */
+  latestRequestOf(proposalId: number): Promise<RequestRow | undefined> {
+    return this.db.get<RequestRow>('SELECT * FROM requests WHERE proposal_id = ? ORDER BY id DESC LIMIT 1', [proposalId]);
+  }
+
+  activeRequestsOf(proposalId: number): Promise<RequestRow[]> {
+    return this.db.all<RequestRow>(`SELECT * FROM requests WHERE proposal_id = ? AND state = 'active' ORDER BY id`, [proposalId]);
   }
 
   /** The baseline request for a target branch revision, if one was made (by a proposal or a daily). */
@@ -159,24 +271,30 @@ export class Store {
     await this.db.run(`UPDATE requests SET state = 'done', finished_at = ? WHERE id = ? AND state = 'active'`, [now, id]);
   }
 
-  /** Ends a request (superseded/closed) and flags its unfinished builds for cancellation, atomically. */
-  async endRequest(id: number, state: 'superseded' | 'closed', now: string, supersededBy?: number): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.db.run('UPDATE requests SET state = ?, superseded_by = ?, finished_at = ? WHERE id = ? AND state = ?', [
-        state, supersededBy ?? null, now, id, 'active',
-      ]);
-      await this.db.run(
-        `UPDATE builds SET cancel_requested = 1, updated_at = ? WHERE request_id = ?
-           AND state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error')`,
-        [now, id],
-      );
-    });
+  /** Ends a request (superseded/closed/cancelled) and flags its unfinished builds for cancellation, atomically. */
+  async endRequest(id: number, state: 'superseded' | 'closed' | 'cancelled', now: string, supersededBy?: number): Promise<void> {
+    await this.db.transaction(() => this.endRequestRow(id, state, now, supersededBy));
+  }
+
+  private async endRequestRow(id: number, state: 'superseded' | 'closed' | 'cancelled', now: string, supersededBy?: number): Promise<void> {
+    await this.db.run('UPDATE requests SET state = ?, superseded_by = ?, finished_at = ? WHERE id = ? AND state = ?', [
+      state, supersededBy ?? null, now, id, 'active',
+    ]);
+    await this.db.run(`UPDATE builds SET cancel_requested = 1, updated_at = ? WHERE request_id = ? AND ${UNFINISHED}`, [now, id]);
   }
 
   unfinishedBuilds(): Promise<BuildRow[]> {
-    return this.db.all<BuildRow>(
-      `SELECT * FROM builds WHERE state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error') ORDER BY id`,
-    );
+    return this.db.all<BuildRow>(`SELECT * FROM builds WHERE ${UNFINISHED} ORDER BY id`);
+  }
+
+  /**
+   * Takes a pending build for submission. Only one caller wins (the bot's
+   * cycle or a `schedule` command in another process), so a job is never
+   * submitted twice.
+   */
+  async claimBuild(id: number, now: string): Promise<boolean> {
+    const { changes } = await this.db.run(`UPDATE builds SET state = 'submitting', updated_at = ? WHERE id = ? AND state = 'pending'`, [now, id]);
+    return changes === 1;
   }
 
   async buildsOfRequests(ids: number[]): Promise<Map<number, BuildRow[]>> {
@@ -216,7 +334,7 @@ export class Store {
    * same transaction, so it is never queued twice.
    */
   async queueComment(
-    c: { requestId: number; proposalId: number; kind: CommentKind; marker: string; subject: string; body: string; vote: ReviewVote | null },
+    c: { requestId: number; proposalId: number; kind: Exclude<CommentKind, 'command'>; marker: string; subject: string; body: string; vote: ReviewVote | null },
     now: string,
   ): Promise<void> {
     await this.db.transaction(async () => {

@@ -8,12 +8,12 @@ const proposal: ProposalRow = {
   queue_status: 'Needs review', http_etag: null, tracked: 1, first_seen_at: 't', updated_at: 't',
 };
 const request: RequestRow = {
-  id: 12, kind: 'proposal', proposal_id: 1, base_request_id: null, branch: '~alice/gcc-linaro/neon', revision_id: 'alice@example.com-20121105120000-0123456789abcdef',
+  id: 12, kind: 'proposal', origin: 'revision', requested_by: null, proposal_id: 1, base_request_id: null, branch: '~alice/gcc-linaro/neon', revision_id: 'alice@example.com-20121105120000-0123456789abcdef',
   revno: 115, state: 'active', superseded_by: null, created_at: 't', finished_at: null,
 };
 function build(target: string, backend: BuildRow['backend'], state: BuildRow['state'], over: Partial<BuildRow> = {}): BuildRow {
   return {
-    id: 1, request_id: 12, target, backend, state, submit_key: 'k', external_id: '1', job_url: `http://jobs/${target}/${backend}`,
+    id: 1, request_id: 12, target, backend, state, shadow: 0, submit_key: 'k', external_id: '1', job_url: `http://jobs/${target}/${backend}`,
     log_url: `http://logs/${target}/${backend}`, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, attempt: 1, not_before: null, earlier_attempts: null,
     submitted_at: null, started_at: '2026-11-24T10:00:00.000Z', finished_at: '2026-11-24T14:05:00.000Z', updated_at: 't', ...over,
   };

@@ -55,7 +55,7 @@ export interface Harness {
   credentialsFile: string;
   lavaTokenFile: string;
   /** A bot wired like `cbuild-bot once` (credentials from the files above); `vote` turns review votes on. */
-  wire(options?: Partial<WiringOptions> & { anonymous?: boolean; vote?: boolean }): Promise<WiredBot>;
+  wire(options?: Partial<WiringOptions> & { anonymous?: boolean; vote?: boolean; config?: Partial<BotConfig> }): Promise<WiredBot>;
   /** Creates a branch with revisions and a proposal targeting trunk; returns its self_link and branch. */
   propose(owner: string, name: string, status?: 'Needs review' | 'Work in progress'): { link: string; branch: string };
   close(): Promise<void>;
@@ -123,7 +123,7 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
     lp, cbuild, lava, toolchain, trunk, dir, config, credentialsFile, lavaTokenFile,
     async wire(opts = {}) {
       const env: NodeJS.ProcessEnv = opts.anonymous ? {} : { CBUILD_BOT_LP_CREDENTIALS: credentialsFile };
-      const wired = await wireBot({ ...config, vote: opts.vote ?? false }, { logger: silentLogger, print: () => {}, ...opts, env });
+      const wired = await wireBot({ ...config, vote: opts.vote ?? false, ...opts.config }, { logger: silentLogger, print: () => {}, ...opts, env });
       opened.push(wired);
       return wired;
     },

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Db } from '../../src/store/db.js';
-import { listMigrations, migrate } from '../../src/store/migrate.js';
+import { defaultMigrationsDir, listMigrations, migrate } from '../../src/store/migrate.js';
+import type { RequestRow } from '../../src/core/model.js';
 import { Store } from '../../src/store/store.js';
 
 describe('store', () => {
@@ -14,13 +15,38 @@ describe('store', () => {
   it('applies the numbered migrations once, in order, and records them', async () => {
     const path = join(dir, 'var', 'bot.sqlite');
     const first = await Store.open(path);
-    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes']);
+    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes', '005_workflow']);
     const recorded = await first.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes']);
+    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes', '5:workflow']);
     await first.close();
     const again = await Store.open(path);
     assert.deepEqual(again.appliedMigrations, []);
     await again.close();
+  });
+
+  it('migrates a version 4 database to 5 keeping every row and reference', async () => {
+    const old = join(dir, 'old-migrations');
+    mkdirSync(old);
+    for (const m of listMigrations(defaultMigrationsDir()).filter((m) => m.version <= 4)) copyFileSync(m.path, join(old, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
+    const path = join(dir, 'bot.sqlite');
+    const db = await Db.open(path);
+    await migrate(db, old);
+    await db.exec(`
+      INSERT INTO proposals VALUES (1, 'self', 'web', 'sb', '~u/p/b', 'tb', '~l/p/trunk', 'Needs review', NULL, 1, 't', 't');
+      INSERT INTO requests (id, kind, branch, revision_id, revno, state, created_at) VALUES (1, 'baseline', '~l/p/trunk', 'r0', 1, 'done', 't');
+      INSERT INTO requests (id, kind, proposal_id, base_request_id, branch, revision_id, revno, state, created_at) VALUES (2, 'proposal', 1, 1, '~u/p/b', 'r1', 2, 'active', 't');
+      INSERT INTO builds (id, request_id, target, backend, state, submit_key, updated_at) VALUES (1, 2, 'a9hf', 'lava', 'running', 'k', 't');
+      INSERT INTO comments (id, request_id, proposal_id, kind, marker, subject, body, state, created_at, vote) VALUES (1, 2, 1, 'ack', '2/ack', 's', 'b', 'posted', 't', NULL);`);
+    await db.close();
+    const store = await Store.open(path);
+    assert.deepEqual(store.appliedMigrations, ['005_workflow']);
+    assert.deepEqual((await store.request(1))!.origin, 'branch-point');
+    assert.deepEqual(((await store.request(2)) as RequestRow).origin, 'revision');
+    assert.equal((await store.build(1))!.shadow, 0);
+    assert.equal((await store.allComments())[0].marker, '2/ack');
+    assert.deepEqual(await store.db.all('PRAGMA foreign_key_check'), []);
+    await assert.rejects(store.db.run(`INSERT INTO builds (request_id, target, backend, state, submit_key, updated_at) VALUES (99, 't', 'lava', 'pending', 'k2', 't')`), /FOREIGN KEY/);
+    await store.close();
   });
 
   it('leaves the database at the previous version when a migration fails', async () => {
@@ -44,7 +70,7 @@ describe('store', () => {
 
   it('creates a request with its builds atomically, or not at all', async () => {
     const store = await Store.open(join(dir, 'bot.sqlite'));
-    const req = { kind: 'proposal' as const, proposalId: null, baseRequestId: null, branch: '~a/p/b', revisionId: 'r1', revno: 1 };
+    const req = { kind: 'adhoc' as const, origin: 'schedule' as const, proposalId: null, baseRequestId: null, branch: '~a/p/b', revisionId: 'r1', revno: 1 };
     const builds = [{ target: 'a9hf', backend: 'native' as const }, { target: 'a9hf', backend: 'lava' as const }];
     await assert.rejects(store.createRequest(req, builds, () => 'same-key', 't'), /UNIQUE constraint failed: builds\.submit_key/);
     assert.equal((await store.db.all('SELECT * FROM requests')).length, 0, 'no half-written request');

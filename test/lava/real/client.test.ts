@@ -25,6 +25,7 @@ describe('real LAVA: client calls', function () {
       device_type: lava.deviceType,
       branch: join(lava.stateDir, 'branches', 'does-not-exist'),
       revision: 'nobody@example.invalid-20260101000000-0000000000000000',
+      revspec: 'revid:nobody@example.invalid-20260101000000-0000000000000000',
       revno: '1',
       target: 'toy',
       cbuild_job: 'toy+bzr1~nobody~client-test~r0',

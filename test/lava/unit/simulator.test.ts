@@ -69,6 +69,7 @@ function definition(values: Partial<Record<string, string>> = {}, resultsBase = 
     device_type: 'panda-es',
     branch: 'lp:~user/gcc-linaro/topic',
     revision: 'user@example.com-20121105120000-abcdef0123456789',
+    revspec: 'revid:user@example.com-20121105120000-abcdef0123456789',
     revno: '115123',
     target: 'a9hf',
     cbuild_job: CBUILD_JOB,

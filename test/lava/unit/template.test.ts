@@ -39,6 +39,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   device_type: 'panda-es',
   branch: 'lp:~user/gcc-linaro/topic',
   revision: 'user@example.com-20121105120000-abcdef0123456789',
+  revspec: 'revid:user@example.com-20121105120000-abcdef0123456789',
   revno: '115123',
   target: 'a9hf',
   cbuild_job: 'gcc-linaro+bzr115123~user~topic',
@@ -164,7 +165,7 @@ describe('LAVA job templates', () => {
       assert.equal(actions[0]!.deploy!.to, 'ssh');
       assert.equal(actions[1]!.boot!.method, 'ssh');
       const steps = (actions[2]!.test!.definitions as { repository: { run: { steps: string[] } } }[])[0]!.repository.run.steps;
-      assert.ok(steps.includes(`bzr branch --quiet -r revid:'${SAMPLE_VALUES.revision}' '${SAMPLE_VALUES.branch}' gcc-src > logs/checkout.log 2>&1 || BUILD=fail`));
+      assert.ok(steps.includes(`bzr branch --quiet -r '${SAMPLE_VALUES.revspec}' '${SAMPLE_VALUES.branch}' gcc-src > logs/checkout.log 2>&1 || BUILD=fail`));
       assert.ok(steps.some((s) => s.startsWith('lava-test-case build --result')));
       assert.ok(steps.some((s) => s.includes(`curl --silent --show-error --fail --retry 3 -T "$f" '${SAMPLE_VALUES.results_url}'"$HOSTDIR/`)));
     });
