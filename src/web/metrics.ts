@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics of the bot's work, fed by its events (BotEvents) and
+ * served at /metrics. Each instance has its own registry, so tests (or two
+ * bots in one process) never share counters.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BotEvents } from '../bot/events.js';
+import type { BuildComparison, BuildRow, CommentRow, RequestRow } from '../core/model.js';
+import { buildTimeMs, queueWaitMs } from '../report/rows.js';
+
+/** Minutes to most of a day: native GCC builds with tests took hours on the 2012 boards. */
+const BUILD_SECONDS = [60, 300, 600, 1200, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400];
+/** Seconds to half a day: a free builder answers in seconds, a busy pool in hours. */
+const WAIT_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43_200];
+
+export type RequestOutcome = 'passed' | 'regressed' | 'failed' | 'infra' | 'cancelled';
+
+/** What a reported request amounts to, worst first: a broken build, a regression, the lab's failure, a cancellation. */
+export function requestOutcome(builds: readonly BuildRow[]): RequestOutcome {
+  if (builds.some((b) => b.state === 'failed')) return 'failed';
+  const regressed = builds.some((b) => {
+    if (!b.comparison) return false;
+    try {
+      const c = JSON.parse(b.comparison) as BuildComparison;
+      return c.status === 'compared' && c.counts.regressions > 0;
+    } catch {
+      return false;
+    }
+  });
+  if (regressed) return 'regressed';
+  if (builds.some((b) => b.state === 'infra' || b.state === 'error')) return 'infra';
+  if (builds.some((b) => b.state === 'cancelled')) return 'cancelled';
+  return 'passed';
+}
+
+export class Metrics implements BotEvents {
+  readonly registry = new Registry();
+  private readonly polls = new Counter({ name: 'cbuild_bot_polls_total', help: 'Listings of the watched merge proposals on Launchpad, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly requestsCreated = new Counter({ name: 'cbuild_bot_requests_created_total', help: 'Build requests recorded, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  private readonly requestsReported = new Counter({ name: 'cbuild_bot_requests_reported_total', help: 'Requests whose results comment was queued, by outcome (failed, regressed, infra, cancelled, passed).', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly buildsFinished = new Counter({ name: 'cbuild_bot_builds_finished_total', help: 'Builds that reached a final state.', labelNames: ['backend', 'target', 'state'], registers: [this.registry] });
+  private readonly buildRetries = new Counter({ name: 'cbuild_bot_build_retries_total', help: 'Builds submitted again after an infrastructure failure.', labelNames: ['backend', 'target'], registers: [this.registry] });
+  private readonly commentsPosted = new Counter({ name: 'cbuild_bot_comments_posted_total', help: 'Comments that reached Launchpad (or were printed in a dry run), by kind.', labelNames: ['kind'], registers: [this.registry] });
+  private readonly buildSeconds = new Histogram({ name: 'cbuild_bot_build_duration_seconds', help: 'Build time (started to finished) of final builds.', labelNames: ['backend', 'target'], buckets: BUILD_SECONDS, registers: [this.registry] });
+  private readonly waitSeconds = new Histogram({ name: 'cbuild_bot_build_queue_wait_seconds', help: 'Queue wait (submitted to started) of final builds and of retried attempts.', labelNames: ['backend', 'target'], buckets: WAIT_SECONDS, registers: [this.registry] });
+
+  /** `processMetrics`: also Node's standard process_* and nodejs_* metrics (default true). */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The exposition text and its content type, for GET /metrics. */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  polled(outcome: 'ok' | 'error'): void {
+    this.polls.inc({ outcome });
+  }
+
+  requestCreated(request: RequestRow): void {
+    this.requestsCreated.inc({ kind: request.kind });
+  }
+
+  buildFinished(build: BuildRow): void {
+    this.buildsFinished.inc({ backend: build.backend, target: build.target, state: build.state });
+    this.observeTimes(build);
+  }
+
+  buildRetried(build: BuildRow): void {
+    this.buildRetries.inc({ backend: build.backend, target: build.target });
+    const wait = queueWaitMs(build);
+    if (wait !== null) this.waitSeconds.observe({ backend: build.backend, target: build.target }, wait / 1000);
+  }
+
+  requestReported(_request: RequestRow, builds: readonly BuildRow[]): void {
+    this.requestsReported.inc({ outcome: requestOutcome(builds) });
+  }
+
+  commentPosted(comment: CommentRow): void {
+    this.commentsPosted.inc({ kind: comment.kind });
+  }
+
+  private observeTimes(build: BuildRow): void {
+    const labels = { backend: build.backend, target: build.target };
+    const wait = queueWaitMs(build);
+    if (wait !== null) this.waitSeconds.observe(labels, wait / 1000);
+    const took = buildTimeMs(build);
+    if (took !== null && build.state !== 'cancelled') this.buildSeconds.observe(labels, took / 1000);
+  }
+}

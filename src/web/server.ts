@@ -1,0 +1,183 @@
+/**
+ * The bot's read-only status server (node:http): the pages, the JSON API
+ * behind them and Prometheus /metrics. It only reads the store (and asks LAVA
+ * for its device pool); a failing handler answers 500 and logs, never taking
+ * the bot down with it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LavaClient } from '../lava/client.js';
+import type { Logger } from '../log.js';
+import { History } from '../store/history.js';
+import type { Store } from '../store/store.js';
+import { askDevicePool, gatherReport } from '../report/gather.js';
+import { windowEndingAt } from '../report/window.js';
+import type { Html } from './html.js';
+import type { Metrics } from './metrics.js';
+import { capacityPage, errorPage, proposalPage, statusPage, type PageContext } from './pages.js';
+import { proposalView, requestView } from './views.js';
+
+export interface StatusServerOptions {
+  store: Store;
+  /** host:port; port 0 picks a free one. IPv6 hosts in brackets: [::1]:8080. */
+  listen: string;
+  /** For the device pool on the capacity page; without it the page says none is configured. */
+  lava?: LavaClient;
+  /** Served at /metrics; without it /metrics is 404. */
+  metrics?: Metrics;
+  logger: Logger;
+  clock?: () => Date;
+  /** Where branch names link to (default https://code.launchpad.net/). */
+  launchpadWebRoot?: string;
+}
+
+export interface StatusServer {
+  /** http://host:port/ as bound (the real port when 0 was asked). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** How many ended requests the status page and /api/status list. */
+const RECENT_REQUESTS = 30;
+const DEFAULT_WINDOW = '7d';
+
+/** An answer other than 200 that the client caused (bad query, unknown page). */
+class HttpProblem extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Parses "host:port" (or "[v6]:port"); throws naming `http.listen` when it is not one. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(listen);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new RangeError(`http.listen: expected host:port (e.g. 127.0.0.1:8080, [::1]:8080, port 0 for any free port), not ${JSON.stringify(listen)}`);
+  }
+  return { host: match[1] ?? match[2], port };
+}
+
+type Answer = { status: number; contentType: string; body: string };
+
+const SECURITY_HEADERS = {
+  // No script may run, whatever text from Launchpad or LAVA ends up on a page.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+export async function startStatusServer(opts: StatusServerOptions): Promise<StatusServer> {
+  const { host, port } = parseListen(opts.listen);
+  const launchpadWebRoot = opts.launchpadWebRoot ?? 'https://code.launchpad.net/';
+  try {
+    new URL(launchpadWebRoot);
+  } catch {
+    throw new RangeError(`launchpadWebRoot: ${JSON.stringify(launchpadWebRoot)} is not a URL`);
+  }
+  const clock = opts.clock ?? (() => new Date());
+  const history = new History(opts.store);
+  const logger = opts.logger.child({ component: 'status-server' });
+
+  const page = (body: Html): Answer => ({ status: 200, contentType: 'text/html; charset=utf-8', body: body.text });
+  const json = (value: unknown, status = 200): Answer => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value, null, 2) + '\n' });
+
+  async function statusView(now: Date) {
+    const [active, recent] = await Promise.all([history.active(), history.recentlyEnded(RECENT_REQUESTS)]);
+    return { generatedAt: now.toISOString(), active: active.map((h) => requestView(h, now)), recent: recent.map((h) => requestView(h, now)) };
+  }
+
+  async function proposalData(idText: string, now: Date) {
+    const found = /^[0-9]{1,9}$/.test(idText) ? await history.proposal(Number(idText)) : undefined;
+    if (!found) throw new HttpProblem(404, `There is no proposal ${idText}.`);
+    return { proposal: proposalView(found.proposal), requests: found.requests.map((h) => requestView(h, now)) };
+  }
+
+  async function report(query: URLSearchParams, now: Date) {
+    let window;
+    try {
+      window = windowEndingAt(now, query.get('since') ?? DEFAULT_WINDOW, 'since');
+    } catch (err) {
+      throw new HttpProblem(400, (err as Error).message);
+    }
+    return gatherReport(opts.store, window, { lava: opts.lava });
+  }
+
+  async function route(method: string, url: URL): Promise<Answer> {
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpProblem(405, 'This server is read-only: GET and HEAD only.');
+    const now = clock();
+    const ctx: PageContext = { now, launchpadWebRoot };
+    const path = url.pathname;
+    let m: RegExpExecArray | null;
+    if (path === '/') return page(statusPage(await statusView(now), ctx));
+    if ((m = /^\/proposal\/([^/]+)$/.exec(path))) {
+      const data = await proposalData(m[1], now);
+      return page(proposalPage(data.proposal, data.requests, ctx));
+    }
+    if (path === '/capacity') return page(capacityPage(await report(url.searchParams, now), ctx));
+    if (path === '/api/status') return json(await statusView(now));
+    if ((m = /^\/api\/proposals\/([^/]+)$/.exec(path))) return json(await proposalData(m[1], now));
+    if (path === '/api/capacity') return json(await report(url.searchParams, now));
+    if (path === '/api/lava/devices') {
+      if (!opts.lava) throw new HttpProblem(404, 'No LAVA server is configured.');
+      const answer = await askDevicePool(opts.lava);
+      return json(answer, answer && 'unavailable' in answer ? 502 : 200);
+    }
+    if (path === '/metrics' && opts.metrics) {
+      const { contentType, text } = await opts.metrics.exposition();
+      return { status: 200, contentType, body: text };
+    }
+    throw new HttpProblem(404, `Nothing is served at ${path}.`);
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://status.invalid');
+    const wantsJson = url.pathname.startsWith('/api/');
+    let answer: Answer;
+    try {
+      answer = await route(req.method ?? 'GET', url);
+    } catch (err) {
+      const ctx = { now: clock(), launchpadWebRoot };
+      const problem = err instanceof HttpProblem ? err : undefined;
+      if (!problem) logger.error('status page failed', { path: url.pathname, error: err });
+      const status = problem?.status ?? 500;
+      const message = problem?.message ?? 'The status server failed to answer; the bot’s log says why.';
+      answer = wantsJson ? json({ error: message }, status) : { status, contentType: 'text/html; charset=utf-8', body: errorPage(status, message, ctx).text };
+    }
+    res.writeHead(answer.status, {
+      ...SECURITY_HEADERS,
+      'content-type': answer.contentType,
+      'content-length': Buffer.byteLength(answer.body),
+      ...(answer.status === 405 ? { allow: 'GET, HEAD' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : answer.body);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Only writing the answer can fail here (the client went away); never let it reach the bot.
+      logger.warn('status server could not answer', { path: req.url, error: err });
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.error('status server error', { error: err }));
+  const bound = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
+  logger.info('status page serving', { url });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

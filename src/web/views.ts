@@ -1,0 +1,139 @@
+/**
+ * What the status pages and /api show about requests and builds: store rows
+ * turned into plain objects with live durations (a running build's time so
+ * far), safe links and masked text. The HTML pages render these same views,
+ * so the API and the pages never disagree.
+ */
+import type { BuildComparison, BuildRow, CommentRow, ProposalRow, TestSummary } from '../core/model.js';
+import { FINAL_BUILD_STATES } from '../core/model.js';
+import { redact } from '../secrets.js';
+import type { RequestHistory } from '../store/history.js';
+import { buildTimeMs, isShadow, queueWaitMs, requestOrigin } from '../report/rows.js';
+import { linkTarget } from './html.js';
+
+export interface ProposalView {
+  id: number;
+  webLink: string | null;
+  sourceBranch: string;
+  targetBranch: string;
+  status: string;
+  tracked: boolean;
+}
+
+export interface BuildView {
+  id: number;
+  target: string;
+  backend: string;
+  state: string;
+  /** A LAVA build in shadow rollout: not shown in the proposal's comments. */
+  shadow: boolean;
+  attempt: number;
+  submittedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Submitted → started; while queued, the wait so far. */
+  queueWaitMs: number | null;
+  /** Started → finished; while running, the time so far. */
+  buildTimeMs: number | null;
+  jobUrl: string | null;
+  logUrl: string | null;
+  resultsUrl: string | null;
+  detail: string | null;
+  tests: TestSummary | null;
+  /** Regressions against the baseline, when compared. */
+  regressions: number | null;
+}
+
+export interface CommentView {
+  kind: string;
+  state: string;
+  link: string | null;
+  postedAt: string | null;
+}
+
+export interface RequestView {
+  id: number;
+  kind: string;
+  origin: string | null;
+  state: string;
+  branch: string;
+  revno: number;
+  revision: string;
+  createdAt: string;
+  finishedAt: string | null;
+  proposal: ProposalView | null;
+  builds: BuildView[];
+  comments: CommentView[];
+}
+
+export function proposalView(p: ProposalRow): ProposalView {
+  return {
+    id: p.id,
+    webLink: linkTarget(p.web_link),
+    sourceBranch: p.source_branch,
+    targetBranch: p.target_branch,
+    status: p.queue_status,
+    tracked: p.tracked === 1,
+  };
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+function liveMs(from: string | null, now: Date): number | null {
+  if (!from) return null;
+  const ms = now.getTime() - Date.parse(from);
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
+}
+
+export function buildView(b: BuildRow, now: Date): BuildView {
+  const final = FINAL_BUILD_STATES.has(b.state);
+  const comparison = parseJson<BuildComparison>(b.comparison);
+  return {
+    id: b.id,
+    target: b.target,
+    backend: b.backend,
+    state: b.state,
+    shadow: isShadow(b),
+    attempt: b.attempt,
+    submittedAt: b.submitted_at,
+    startedAt: b.started_at,
+    finishedAt: b.finished_at,
+    queueWaitMs: b.started_at || final ? queueWaitMs(b) : liveMs(b.submitted_at, now),
+    buildTimeMs: final ? buildTimeMs(b) : liveMs(b.started_at, now),
+    jobUrl: linkTarget(b.job_url),
+    logUrl: linkTarget(b.log_url),
+    resultsUrl: linkTarget(b.results_url),
+    detail: b.detail === null ? null : redact(b.detail),
+    tests: parseJson<TestSummary>(b.test_summary),
+    regressions: comparison?.status === 'compared' ? comparison.counts.regressions : null,
+  };
+}
+
+function commentView(c: CommentRow): CommentView {
+  return { kind: c.kind, state: c.state, link: linkTarget(c.posted_link), postedAt: c.posted_at };
+}
+
+export function requestView(h: RequestHistory, now: Date): RequestView {
+  const r = h.request;
+  return {
+    id: r.id,
+    kind: r.kind,
+    origin: requestOrigin(r),
+    state: r.state,
+    branch: r.branch,
+    revno: r.revno,
+    revision: r.revision_id,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    proposal: h.proposal ? proposalView(h.proposal) : null,
+    builds: h.builds.map((b) => buildView(b, now)),
+    comments: h.comments.map(commentView),
+  };
+}
