@@ -71,7 +71,7 @@ function formatText(report: StabilityReport): string {
     );
     const differing = agreement.pairs.filter((p) => p.verdict !== 'agree');
     if (differing.length) {
-      parts.push('', 'Where they differ:');
+      parts.push('', 'Where they differ or cannot be compared:');
       for (const p of differing) parts.push(`  request ${p.requestId} ${p.branch} r${p.revno} on ${p.target}: ${describeDifference(p)}`);
     }
   }

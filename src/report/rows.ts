@@ -15,6 +15,11 @@ export function requestOrigin(request: RequestRow): string | null {
   return (request as RequestRow & { origin?: string | null }).origin ?? null;
 }
 
+/** Who asked for the request by hand or by comment, when the store records it. */
+export function requestedBy(request: RequestRow): string | null {
+  return (request as RequestRow & { requested_by?: string | null }).requested_by ?? null;
+}
+
 function between(from: string | null, to: string | null): number | null {
   if (!from || !to) return null;
   const ms = Date.parse(to) - Date.parse(from);

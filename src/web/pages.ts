@@ -77,7 +77,8 @@ function requestSubject(r: RequestView, ctx: PageContext): Html {
   if (r.proposal) {
     return html`<a href="/proposal/${r.proposal.id}">lp:${r.proposal.sourceBranch}</a> ${link(r.proposal.webLink, 'on Launchpad', { class: 'launchpad' })}`;
   }
-  return html`${r.kind === 'baseline' ? 'baseline' : r.kind} ${branchLink(r.branch, ctx)}${r.origin ? html` <span class="muted">(${r.origin})</span>` : ''}`;
+  const why = [r.origin, r.requestedBy && `by ${r.requestedBy}`].filter(Boolean).join(', ');
+  return html`${r.kind === 'baseline' ? 'baseline' : r.kind} ${branchLink(r.branch, ctx)}${why ? html` <span class="muted">(${why})</span>` : ''}`;
 }
 
 function targetsOf(r: RequestView): string[] {

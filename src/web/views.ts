@@ -8,7 +8,7 @@ import type { BuildComparison, BuildRow, CommentRow, ProposalRow, TestSummary } 
 import { FINAL_BUILD_STATES } from '../core/model.js';
 import { redact } from '../secrets.js';
 import type { RequestHistory } from '../store/history.js';
-import { buildTimeMs, isShadow, queueWaitMs, requestOrigin } from '../report/rows.js';
+import { buildTimeMs, isShadow, queueWaitMs, requestedBy, requestOrigin } from '../report/rows.js';
 import { linkTarget } from './html.js';
 
 export interface ProposalView {
@@ -55,6 +55,7 @@ export interface RequestView {
   id: number;
   kind: string;
   origin: string | null;
+  requestedBy: string | null;
   state: string;
   branch: string;
   revno: number;
@@ -126,6 +127,7 @@ export function requestView(h: RequestHistory, now: Date): RequestView {
     id: r.id,
     kind: r.kind,
     origin: requestOrigin(r),
+    requestedBy: requestedBy(r),
     state: r.state,
     branch: r.branch,
     revno: r.revno,

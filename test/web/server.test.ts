@@ -57,6 +57,13 @@ describe('web: status server', () => {
     assert.match(page.text, new RegExp(`<tr data-request="${ids.requestIds[0]}">`));
   });
 
+  it('says why a request that belongs to no proposal was made, and by whom', async () => {
+    const request = { kind: 'adhoc' as const, origin: 'schedule' as const, requestedBy: 'ops', proposalId: null, baseRequestId: null, branch: '~ops/gcc-linaro/try', revisionId: 'r-try', revno: 9 };
+    const id = await store.createRequest(request, [{ target: 'a9hf', backend: 'lava' }], (rid) => `adhoc-${rid}`, NOW.toISOString());
+    const page = await get(server.url);
+    assert.match(page.text, new RegExp(`<tr data-request="${id}" data-target="a9hf">.*adhoc <a href="https://code.launchpad.net/~ops/gcc-linaro/try">lp:~ops/gcc-linaro/try</a> <span class="muted">\\(schedule, by ops\\)</span>`));
+  });
+
   it('serves a page per proposal with its history across revisions, and 404 for others', async () => {
     const page = await get(`${server.url}proposal/${ids.proposalId}`);
     assert.equal(page.status, 200);
