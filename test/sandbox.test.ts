@@ -25,9 +25,13 @@ describe('sandbox', function () {
     assert.match(stdout, /a9hf \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: login-ssh failed: Connection closed \(Job error\) \(http:\S+\)\n  a9hf \(LAVA\) attempt 2: PASS/);
     assert.match(stdout, /scenario: dave pushed revision 2 to lp:~dave\/gcc-linaro\/sched-pressure while its builds were running/);
     assert.match(stdout, /revision 2 \(dave@[^)]+\) of lp:~dave\/gcc-linaro\/sched-pressure: tests REGRESSED/);
-    // Each proposal: one acknowledgement per revision built, exactly one results comment for its current revision.
+    // A trusted reviewer's rebuild command is acted on; the author's own is not (and not answered).
+    assert.match(stdout, /--- ~mhope on .*\nLet us see the a9hf build once more before deciding\.\n\ncbuild-bot: rebuild a9hf\n\n--- ~cbuild-bot on .*\nRebuild requested by ~mhope\.\n/);
+    assert.match(stdout, /pr54321-fix: the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\)\.\n/, 'the rebuild\'s results: a9hf only');
+    assert.doesNotMatch(stdout, /cbuild-bot-ref: command\//);
+    // Each proposal: one acknowledgement per revision built, exactly one results comment per request for its current revision.
     const results = stdout.match(/^cbuild-bot-ref: \d+\/results$/gm) ?? [];
-    assert.equal(results.length, 4);
+    assert.equal(results.length, 5);
     assert.doesNotMatch(stdout, /revision 1 \(dave@[^)]+\) of lp:~dave\/gcc-linaro\/sched-pressure: /, 'no results for the superseded revision');
   });
 });

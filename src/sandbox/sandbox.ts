@@ -20,7 +20,7 @@ import { LaunchpadClient } from '../launchpad/client.js';
 import { readCredentialsFile } from '../launchpad/credentials.js';
 import { HttpClient } from '../http/client.js';
 import { SandboxToolchain } from './toolchain.js';
-import { seedGccLinaro, type SeededScenario } from './scenario.js';
+import { SANDBOX_TRUSTED, seedGccLinaro, type SeededScenario } from './scenario.js';
 
 export interface SandboxOptions {
   launchpad?: string;
@@ -150,6 +150,7 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
       database: join(dir, 'sandbox.sqlite'),
       http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
       infraRetries: { attempts: 3, delaysSeconds: [1] },
+      commands: { trusted: lpSimulator ? SANDBOX_TRUSTED : [] },
     },
     'sandbox configuration',
     projectRoot(),
@@ -181,7 +182,7 @@ async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logge
     const comments = await store.commentsOfRequests(requests.map((r) => r.id));
     const pending = proposals.filter((p) => {
       const revision = branches.get(p.source_branch_link)?.last_scanned_id;
-      const current = requests.find((r) => r.proposal_id === p.id && r.revision_id === revision);
+      const current = requests.filter((r) => r.proposal_id === p.id && r.revision_id === revision).at(-1);
       return !current || !comments.some((c) => c.request_id === current.id && c.kind === 'results' && (c.state === 'posted' || c.state === 'printed'));
     });
     if (proposals.length > 0 && pending.length === 0 && !(sandbox.scenario && !sandbox.scenario.finished())) return true;
