@@ -56,6 +56,33 @@ describe('config', () => {
     assert.match(problems(raw4), /launchpad\.watch\[0\]: must have exactly one of 'project' or 'branch'/);
   });
 
+  it('checks the workflow settings: dailies, trusted people and the rollout', () => {
+    const c = parseConfig(
+      { ...minimal(), dailies: [{ branch: 'lp:gcc-linaro/4.7', schedule: '0 3 * * *' }], commands: { trusted: ['~mhope', 'linaro-toolchain'] }, rollout: { lava: 'shadow', projects: { 'gcc-linaro': { targets: { a9hf: { lava: 'on', lavaPercent: 25 } } } } } },
+      'x.json',
+      projectRoot(),
+    );
+    assert.deepEqual(c.commands.trusted, ['mhope', 'linaro-toolchain']);
+    assert.deepEqual(parseConfig(minimal(), 'x.json', projectRoot()).rollout, {});
+    const message = problems({
+      ...minimal(),
+      dailies: [{ branch: 'lp:gcc-linaro', schedule: 'every night' }, { branch: 'gcc-linaro', schedule: '0 2 * * *' }],
+      rollout: { lava: 'maybe', native: 'shadow', lavaPercent: 150, targets: { armv5: { lava: 'on' } }, projects: { 'gcc-linaro': { targets: { x86: {} } } } },
+      commands: { trusted: ['Not A Name'] },
+    });
+    for (const expected of [
+      /dailies\[1\]\.branch: .*lp:/,
+      /rollout\.lava: .*off.*shadow.*on/,
+      /rollout\.native: .*on.*off/,
+      /rollout\.lavaPercent: .*100/,
+      /commands\.trusted\[0\]: /,
+    ]) assert.match(message, expected);
+    const later = problems({ ...minimal(), dailies: [{ branch: 'lp:gcc-linaro', schedule: 'every night' }], rollout: { targets: { armv5: { lava: 'on' } }, projects: { 'gcc-linaro': { targets: { x86: {} } } } } });
+    assert.match(later, /dailies\[0\]\.schedule: "every night" is not a valid cron expression/);
+    assert.match(later, /rollout\.targets\.armv5: no such target \(targets are a9hf\)/);
+    assert.match(later, /rollout\.projects\.gcc-linaro\.targets\.x86: no such target/);
+  });
+
   it('refuses secrets in the config file', () => {
     const raw = minimal();
     raw.lava.token = 'abcdefabcdefabcdef';
