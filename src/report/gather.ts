@@ -11,13 +11,22 @@ import { summarizeDevicePool } from './devices.js';
 import { buildReport, type DevicePoolAnswer, type StabilityReport } from './report.js';
 import type { ReportWindow } from './window.js';
 
-/** LAVA's device pool now; a LAVA that cannot answer is reported, not thrown. */
-export async function askDevicePool(lava: LavaClient): Promise<DevicePoolAnswer> {
+/** How long a page or the report waits for LAVA's pool before saying it did not answer (the client's own retries can take minutes). */
+const DEVICE_POOL_TIMEOUT_MS = 10_000;
+
+/** LAVA's device pool now; a LAVA that fails or is slow to answer is reported, not thrown. */
+export async function askDevicePool(lava: LavaClient, timeoutMs = DEVICE_POOL_TIMEOUT_MS): Promise<DevicePoolAnswer> {
+  let timer: NodeJS.Timeout | undefined;
+  const tooSlow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`LAVA did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    const [devices, pending] = await Promise.all([lava.devicesList(), lava.pendingJobsByDeviceType()]);
+    const [devices, pending] = await Promise.race([Promise.all([lava.devicesList(), lava.pendingJobsByDeviceType()]), tooSlow]);
     return { pool: summarizeDevicePool(devices, pending) };
   } catch (err) {
     return { unavailable: redact(err instanceof Error ? err.message : String(err)) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,10 @@
 /** Capacity, stability and agreement figures from builds recorded through the real Store, worked out by hand. */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpClient } from '../../src/http/client.js';
+import { LavaClient } from '../../src/lava/client.js';
+import { askDevicePool } from '../../src/report/gather.js';
 import { Store } from '../../src/store/store.js';
 import { History } from '../../src/store/history.js';
 import { computeCapacity, type CapacityRow } from '../../src/report/capacity.js';
@@ -167,5 +172,22 @@ describe('report: capacity, stability and agreement', () => {
   it('takes the median of an even count as the mean of the middle two', () => {
     assert.deepEqual(durationStats([4, 1, 3, 2]), { count: 4, median: 2.5, p90: 4, mean: 2.5, max: 4 });
     assert.deepEqual(durationStats([]), { count: 0, median: null, p90: null, mean: null, max: null });
+  });
+});
+
+describe('report: LAVA device pool', () => {
+  it('says LAVA did not answer instead of waiting on a server that hangs', async () => {
+    const hanging = http.createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hanging.address() as AddressInfo).port;
+      const lava = new LavaClient({ url: `http://127.0.0.1:${port}/RPC2`, http: new HttpClient({ retries: 0, timeoutMs: 30_000 }) });
+      const started = Date.now();
+      assert.deepEqual(await askDevicePool(lava, 200), { unavailable: 'LAVA did not answer within 0.2 s' });
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 });
