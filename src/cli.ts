@@ -49,6 +49,7 @@ Options:
   --lava-device-type TYPE  LAVA device type to build every target on (with --lava; default: the
                            simulator's panda-es and x86_64-build)
   --timeout SECONDS        give up after this long (default: 300)
+  --listen HOST:PORT       where to serve the bot's status page (default: 127.0.0.1:0, a free port)
   --keep-running           keep everything up after the scenario, until Ctrl-C
   --verbose                show the bot's log
 `;
@@ -141,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
         'lava-token-file': { type: 'string' },
         'lava-device-type': { type: 'string' },
         timeout: { type: 'string', default: '300' },
+        listen: { type: 'string', default: '127.0.0.1:0' },
         'keep-running': { type: 'boolean', default: false },
       });
       if (opts.help) {
@@ -160,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
         lavaTokenFile: opts['lava-token-file'] as string | undefined,
         lavaDeviceType: opts['lava-device-type'] as string | undefined,
         timeoutMs: timeout * 1000,
+        listen: String(opts.listen),
         keepRunning: Boolean(opts['keep-running']),
         verbose: Boolean(opts.verbose),
         out: process.stdout,

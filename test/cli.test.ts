@@ -89,16 +89,23 @@ describe('cli', function () {
     const file = join(h.dir, 'every-second.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(join(h.dir, 'bot.config.json'), 'utf8')), schedule: '* * * * * *' }));
     let signalled = false;
+    let served: Promise<[string, string]> | undefined;
     const run = await cli(['run', '--config', file], {
       env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
       onStderr: (text, kill) => {
         if (!signalled && (text.match(/INFO cycle done/g) ?? []).length >= 2) {
           signalled = true;
-          kill();
+          // While it runs, the bot serves its status page and metrics.
+          const url = /INFO status page url="?([^"\s]+)/.exec(text)![1];
+          served = Promise.all([fetch(url).then((r) => r.text()), fetch(new URL('metrics', url)).then((r) => r.text())]);
+          void served.finally(kill);
         }
       },
     });
     assert.equal(run.code, 0, run.stderr);
+    const [page, metrics] = await served!;
+    assert.match(page, /~pia\/gcc-linaro\/scheduled/);
+    assert.match(metrics, /^cbuild_bot_polls_total\{outcome="ok"\} [1-9]/m);
     assert.match(run.stderr, /INFO cbuild-bot running schedule="\* \* \* \* \* \*" dailies=0 dry_run=false/);
     assert.match(run.stderr, /INFO stopping: finishing the current step first signal=SIGTERM/);
     assert.match(run.stderr, /INFO stopped\n$/);

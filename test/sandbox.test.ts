@@ -7,17 +7,30 @@ import { projectRoot } from '../src/config/config.js';
 describe('sandbox', function () {
   this.timeout(180_000);
 
-  it('shows a pass, a broken build, an infrastructure failure, a superseded revision and a regression', async () => {
+  it('shows a pass, a broken build, an infrastructure failure, a superseded revision and a regression, and serves its status page', async () => {
+    let page: Promise<string> | undefined;
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli.js'), 'sandbox', '--timeout', '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli.js'), 'sandbox', '--timeout', '150', '--keep-running'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d) => (out += d));
+      child.stdout.on('data', (d) => {
+        out += d;
+        const url = /^Everything keeps running \(status page: (\S+)\)/m.exec(out)?.[1];
+        if (url && !page) {
+          page = fetch(url).then((r) => r.text());
+          void page.finally(() => child.kill('SIGINT'));
+        }
+      });
       child.stderr.on('data', (d) => (err += d));
       child.on('error', reject);
       child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
     });
     assert.equal(code, 0, stderr);
+    assert.match(stdout, /^ {2}Status page: http:\/\/127\.0\.0\.1:\d+\/ /m);
+    const html = await page!;
+    for (const branch of ['alice/gcc-linaro/neon-vectorize', 'bob/gcc-linaro/pr54321-fix', 'carol/gcc-linaro/lto-streaming', 'dave/gcc-linaro/sched-pressure']) {
+      assert.ok(html.includes(branch), `the status page shows ${branch}`);
+    }
     assert.match(stdout, /neon-vectorize: every build passed with no test regressions\./);
     assert.match(stdout, /pr54321-fix: the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
     assert.match(stdout, /lto-streaming: no build failed because of this change, but some builds could not run\./);

@@ -106,6 +106,7 @@ export class Bot {
     }
     this.config = fixed;
     this.manifests.clear();
+    this.runner.forgetTemplates();
     return kept;
   }
 

@@ -52,6 +52,11 @@ export class BuildRunner {
     return this.clock().toISOString();
   }
 
+  /** Templates are read again after a config reload. */
+  forgetTemplates(): void {
+    this.templates.clear();
+  }
+
   private template(path: string): string {
     let text = this.templates.get(path);
     if (text === undefined) {

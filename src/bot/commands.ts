@@ -33,11 +33,27 @@ export async function runConfiguredCommand(
       await store.close();
     }
   }
-  const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests() });
   if (command === 'run') {
-    await runService(wired, logger, { reloadConfig: () => loadConfig(opts.config) });
+    const { Metrics } = await import('../web/metrics.js');
+    const { startStatusServer } = await import('../web/server.js');
+    const metrics = new Metrics();
+    const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests(), events: metrics });
+    let server;
+    try {
+      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, logger });
+    } catch (err) {
+      await wired.close();
+      throw new Error(`http.listen ${config.http.listen}: cannot serve the status page: ${(err as Error).message}`);
+    }
+    logger.info('status page', { url: server.url });
+    try {
+      await runService(wired, logger, { reloadConfig: () => loadConfig(opts.config) });
+    } finally {
+      await server.close();
+    }
     return 0;
   }
+  const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests() });
   try {
     const report = await wired.bot.runCycle();
     return report.errors > 0 ? 1 : 0;

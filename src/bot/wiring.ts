@@ -27,6 +27,8 @@ export interface WiringOptions {
 export interface WiredBot {
   bot: Bot;
   store: Store;
+  /** The LAVA client, for the status page's device pool. */
+  lava: LavaClient;
   dryRun: boolean;
   close(): Promise<void>;
 }
@@ -59,5 +61,5 @@ export async function wireBot(config: BotConfig, options: WiringOptions): Promis
     afterCommentPosted: options.afterCommentPosted,
     events: options.events,
   });
-  return { bot, store, dryRun, close: () => store.close() };
+  return { bot, store, lava, dryRun, close: () => store.close() };
 }

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
+import { Metrics } from '../web/metrics.js';
+import { startStatusServer } from '../web/server.js';
 import { wireBot, type WiredBot } from '../bot/wiring.js';
 import { CBuildSimulator } from '../cbuild/simulator.js';
 import { LavaSimulator } from '../lava/simulator.js';
@@ -32,6 +34,8 @@ export interface SandboxOptions {
   /** Device type for every target on a real LAVA. */
   lavaDeviceType?: string;
   timeoutMs: number;
+  /** host:port of the status page (port 0: any free port). */
+  listen: string;
   keepRunning: boolean;
   verbose: boolean;
   out: NodeJS.WritableStream;
@@ -53,6 +57,7 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
     say(`  Launchpad: ${sandbox.config.launchpad.serviceRoot}${sandbox.scenario ? ' (simulated)' : ''}`);
     say(`  CBuild:    ${sandbox.config.cbuild.schedulerUrl} (simulated)`);
     say(`  LAVA:      ${sandbox.config.lava.url}${opts.lava ? '' : ' (simulated)'}`);
+    say(`  Status page: ${sandbox.statusUrl} (the queue, each proposal's history, LAVA capacity; /metrics)`);
     say('');
     const finished = await driveUntilDone(sandbox, opts.timeoutMs, logger, say);
     await printComments(sandbox, say);
@@ -61,7 +66,7 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
       return 1;
     }
     if (opts.keepRunning) {
-      say('Everything keeps running; press Ctrl-C to stop.');
+      say(`Everything keeps running (status page: ${sandbox.statusUrl}); press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     return 0;
@@ -77,6 +82,8 @@ interface Sandbox {
   launchpad: LaunchpadClient;
   lpSimulator?: LaunchpadSimulator;
   scenario?: SeededScenario;
+  /** The bot's status page. */
+  statusUrl: string;
 }
 
 async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, closers: (() => Promise<void>)[]): Promise<Sandbox> {
@@ -157,15 +164,25 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   );
   const env: NodeJS.ProcessEnv = { CBUILD_BOT_LAVA_TOKEN_FILE: lavaTokenFile };
   if (credentialsFile) env.CBUILD_BOT_LP_CREDENTIALS = credentialsFile;
-  const wired = await wireBot(config, { logger, env });
+  const metrics = new Metrics({ processMetrics: false });
+  const wired = await wireBot(config, { logger, env, events: metrics });
   closers.push(() => wired.close());
+  const status = await startStatusServer({
+    store: wired.store,
+    listen: opts.listen,
+    lava: wired.lava,
+    metrics,
+    logger,
+    launchpadWebRoot: lpSimulator ? new URL('/', serviceRoot).toString() : undefined,
+  });
+  closers.push(() => status.close());
   const launchpad = new LaunchpadClient({
     serviceRoot,
     credentials: credentialsFile ? readCredentialsFile(credentialsFile) : undefined,
     http: new HttpClient({ retries: 2, logger }),
     logger,
   });
-  return { config, wired, launchpad, lpSimulator, scenario };
+  return { config, wired, launchpad, lpSimulator, scenario, statusUrl: status.url };
 }
 
 /** Runs cycles until every tracked proposal has a results comment for its current revision. */

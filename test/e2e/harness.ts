@@ -110,7 +110,7 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
       x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: 'x86_64-build', template } },
     },
     database: join(dir, 'bot.sqlite'),
-    http: { timeoutMs: 5000, retries: 3, maxRetryDelayMs: 1500 },
+    http: { timeoutMs: 5000, retries: 3, maxRetryDelayMs: 1500, listen: '127.0.0.1:0' },
     infraRetries: { attempts: 3, delaysSeconds: [0] },
   };
   writeFileSync(join(dir, 'bot.config.json'), JSON.stringify({ ...rawConfig, targets: Object.fromEntries(
