@@ -147,4 +147,21 @@ describe('real LAVA: the bot drives builds on a real server', function () {
     });
     assert.equal(old.health, 'Canceled', 'the superseded job was cancelled on the real server');
   });
+
+  it('builds an older revision scheduled by hand by its number (bzr -r revno:N on the device)', async function () {
+    if (!wired) this.skip(); // the first test set the scene
+    const request = await wired.bot.schedule({ branch: 'lp:~dev/gcc-linaro/toy-broken', revno: 2, targets: ['toy'], backend: 'lava', requestedBy: 'tester' });
+    assert.deepEqual([request.kind, request.origin, request.revision_id, request.revno], ['adhoc', 'schedule', 'revno:2', 2]);
+    const [submitted] = (await wired.store.buildsOfRequests([request.id])).get(request.id)!;
+    assert.equal(submitted.state, 'queued', 'submitted at once');
+    const build = await waitFor('the manual build', async () => {
+      await wired.bot.runCycle();
+      const b = await wired.store.build(submitted.id);
+      return b && ['passed', 'failed', 'infra', 'error'].includes(b.state) ? b : undefined;
+    }, 300_000, 2000);
+    assert.equal(build.state, 'passed', build.detail ?? '');
+    const toy = (JSON.parse(build.test_summary!) as Record<string, Record<string, number>>).toy;
+    assert.deepEqual([toy.PASS, toy.FAIL], [7, 1], 'revno 2 is the testsuite regression');
+    assert.equal((await wired.store.request(request.id))!.state, 'done');
+  });
 });
