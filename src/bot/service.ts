@@ -12,16 +12,12 @@ import type { WiredBot } from './wiring.js';
 export interface ServiceOptions {
   /** Re-reads the config file (SIGHUP); throws ConfigError when the new file is not valid. */
   reloadConfig?: () => BotConfig;
-  /** Resolves once the service is scheduled and its first cycle is done (tests). */
+  /** Called once the service is scheduled and its first cycle is done (tests drive it from there). */
   onReady?: (service: Service) => void;
 }
 
-/** The running service's handles, for signals and tests. */
+/** The running service, for tests that run it in-process. */
 export interface Service {
-  /** Re-reads the config: the same as SIGHUP. Resolves once applied (or refused). */
-  reload(): Promise<void>;
-  /** Runs one daily now, in turn with the other steps. */
-  runDaily(daily: DailyConfig): Promise<void>;
   /** Stops after the current step: the same as SIGTERM. */
   stop(): void;
 }
@@ -104,7 +100,7 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGHUP', onHup);
-    void cycle().then(() => options.onReady?.({ reload, runDaily: daily, stop: () => stop('stop()') }));
+    void cycle().then(() => options.onReady?.({ stop: () => stop('stop()') }));
   });
   for (const t of tasks) await Promise.resolve(t.destroy());
   await wired.close();
