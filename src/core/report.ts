@@ -113,6 +113,32 @@ export function composeAck(
 
 const COUNT_COLUMNS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'UNRESOLVED', 'UNSUPPORTED'];
 
+/** A build's comparison with its baseline, once made. */
+function comparisonOf(b: BuildRow): BuildComparison | null {
+  return b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null;
+}
+
+function regressed(b: BuildRow): boolean {
+  const c = comparisonOf(b);
+  return c?.status === 'compared' && c.counts.regressions > 0;
+}
+
+export type RequestOutcome = 'passed' | 'regressed' | 'failed' | 'infra' | 'cancelled';
+
+/**
+ * What a finished request amounts to, worst first: the change broke a build,
+ * it regressed a test, the lab failed (or the bot could not submit), a build
+ * was cancelled, or everything passed. The headline, the vote and the metrics
+ * all read it from here.
+ */
+export function requestOutcome(builds: readonly BuildRow[]): RequestOutcome {
+  if (builds.some((b) => b.state === 'failed')) return 'failed';
+  if (builds.some(regressed)) return 'regressed';
+  if (builds.some((b) => b.state === 'infra' || b.state === 'error')) return 'infra';
+  if (builds.some((b) => b.state === 'cancelled')) return 'cancelled';
+  return 'passed';
+}
+
 /**
  * The vote a results comment carries when voting is on: Needs Fixing for the
  * change's own failures (a broken build, a regression), Approve only when
@@ -120,10 +146,9 @@ const COUNT_COLUMNS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'UNRESOLVED', 'UNSUPPOR
  * the lab let us down or nothing could be compared.
  */
 export function decideVote(builds: readonly BuildRow[]): ReviewVote | null {
-  const comparisons = builds.map((b) => (b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null));
-  const regressed = comparisons.some((c) => c?.status === 'compared' && c.counts.regressions > 0);
-  if (builds.some((b) => b.state === 'failed') || regressed) return 'Needs Fixing';
-  if (builds.every((b) => b.state === 'passed') && comparisons.every((c) => c?.status === 'compared')) return 'Approve';
+  const outcome = requestOutcome(builds);
+  if (outcome === 'failed' || outcome === 'regressed') return 'Needs Fixing';
+  if (outcome === 'passed' && builds.every((b) => comparisonOf(b)?.status === 'compared')) return 'Approve';
   return null;
 }
 
@@ -143,17 +168,16 @@ export function composeResults(
   });
   const failed = sorted.filter((b) => b.state === 'failed');
   const infra = sorted.filter((b) => b.state === 'infra' || b.state === 'error');
-  const comparisons = sorted.map((b) => ({ build: b, comparison: b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null }));
-  const regressed = comparisons.filter(({ comparison }) => comparison?.status === 'compared' && comparison.counts.regressions > 0);
+  const comparisons = sorted.map((b) => ({ build: b, comparison: comparisonOf(b) }));
   const where = (builds: BuildRow[]) => builds.map((b) => `${b.target} (${backendName(b)})`).join(', ');
   const built = `cbuild-bot built ${revisionLine(request, proposal)}`;
-  const headline = failed.length
-    ? `${built}: the build FAILED on ${where(failed)}.`
-    : regressed.length
-      ? `${built}: tests REGRESSED on ${where(regressed.map((c) => c.build))}.`
-      : infra.length
-        ? `${built}: no build failed because of this change, but some builds could not run.`
-        : `${built}: every build passed${comparisons.every((c) => c.comparison?.status === 'compared') ? ' with no test regressions' : ''}.`;
+  const headline = {
+    failed: `${built}: the build FAILED on ${where(failed)}.`,
+    regressed: `${built}: tests REGRESSED on ${where(sorted.filter(regressed))}.`,
+    infra: `${built}: no build failed because of this change, but some builds could not run.`,
+    cancelled: `${built}: some builds were cancelled.`,
+    passed: `${built}: every build passed${comparisons.every((c) => c.comparison?.status === 'compared') ? ' with no test regressions' : ''}.`,
+  }[requestOutcome(sorted)];
   const lines = [headline, '', textTable(['target', 'backend', 'result', 'duration', 'log'], rows)];
 
   const testRows: string[][] = [];

@@ -5,33 +5,14 @@
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BotEvents } from '../bot/events.js';
-import type { BuildComparison, BuildRow, CommentRow, RequestRow } from '../core/model.js';
+import type { BuildRow, CommentRow, RequestRow } from '../core/model.js';
+import { requestOutcome } from '../core/report.js';
 import { buildTimeMs, queueWaitMs } from '../report/rows.js';
 
 /** Minutes to most of a day: native GCC builds with tests took hours on the 2012 boards. */
 const BUILD_SECONDS = [60, 300, 600, 1200, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400];
 /** Seconds to half a day: a free builder answers in seconds, a busy pool in hours. */
 const WAIT_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43_200];
-
-export type RequestOutcome = 'passed' | 'regressed' | 'failed' | 'infra' | 'cancelled';
-
-/** What a reported request amounts to, worst first: a broken build, a regression, the lab's failure, a cancellation. */
-export function requestOutcome(builds: readonly BuildRow[]): RequestOutcome {
-  if (builds.some((b) => b.state === 'failed')) return 'failed';
-  const regressed = builds.some((b) => {
-    if (!b.comparison) return false;
-    try {
-      const c = JSON.parse(b.comparison) as BuildComparison;
-      return c.status === 'compared' && c.counts.regressions > 0;
-    } catch {
-      return false;
-    }
-  });
-  if (regressed) return 'regressed';
-  if (builds.some((b) => b.state === 'infra' || b.state === 'error')) return 'infra';
-  if (builds.some((b) => b.state === 'cancelled')) return 'cancelled';
-  return 'passed';
-}
 
 export class Metrics implements BotEvents {
   readonly registry = new Registry();

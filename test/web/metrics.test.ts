@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { Store } from '../../src/store/store.js';
 import { silentLogger } from '../../src/log.js';
-import { Metrics, requestOutcome } from '../../src/web/metrics.js';
+import { Metrics } from '../../src/web/metrics.js';
+import { requestOutcome } from '../../src/core/report.js';
 import { startStatusServer } from '../../src/web/server.js';
 import type { BuildRow, CommentRow } from '../../src/core/model.js';
 import type { BotEvents } from '../../src/bot/events.js';
