@@ -8,6 +8,8 @@
 // Usage: node scripts/bench-compare-mutate.mjs OLD.sum NEW.sum
 // Prints what it changed (counts per kind) on stderr.
 import { readFileSync, writeFileSync } from 'node:fs';
+// The project's own summary lines (npm run bench:compare builds dist/ first).
+import { summaryCountLines } from '../dist/src/results/render.js';
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
@@ -51,22 +53,7 @@ for (const line of lines) {
 }
 
 // Recompute the `# of …` lines of every summary block from the results above it.
-const LABELS = [
-  ['PASS', 'expected passes'],
-  ['FAIL', 'unexpected failures'],
-  ['XPASS', 'unexpected successes'],
-  ['XFAIL', 'expected failures'],
-  ['KPASS', 'unknown successes'],
-  ['KFAIL', 'known failures'],
-  ['UNTESTED', 'untested testcases'],
-  ['UNRESOLVED', 'unresolved testcases'],
-  ['UNSUPPORTED', 'unsupported tests'],
-];
-const countLines = (counts) =>
-  LABELS.filter(([status]) => counts[status]).map(([status, label]) => {
-    const text = `# of ${label}`;
-    return `${text}${'\t'.repeat(Math.max(1, Math.ceil((32 - text.length) / 8)))}${counts[status]}`;
-  });
+const countLines = (counts) => summaryCountLines(new Map(Object.entries(counts)));
 const byVariation = {};
 const total = {};
 let variation = '';

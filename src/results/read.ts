@@ -34,15 +34,18 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The bytes of a `.sum`, `.sum.xz` or `.sum.gz` file, decompressed. */
-export async function readSumBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  let handle;
+async function openSumFile(path: string) {
   try {
-    handle = await open(path, 'r');
+    return await open(path, 'r');
   } catch (error) {
     throw new SumReadError(path, describe(error));
   }
+}
+
+/** The bytes of a `.sum`, `.sum.xz` or `.sum.gz` file, decompressed. */
+export async function readSumBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const handle = await openSumFile(path);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new SumReadError(path, 'not a regular file');
@@ -136,12 +139,7 @@ const CHUNK_BYTES = 4 << 20;
 export async function readSum(path: string, options: ReadOptions & { like?: SumFile } = {}): Promise<SumFile> {
   if (options.like !== undefined) return parseSum(await readSumBytes(path, options), { source: path, like: options.like });
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new SumReadError(path, describe(error));
-  }
+  const handle = await openSumFile(path);
   let compressed = false;
   try {
     const stat = await handle.stat();

@@ -55,7 +55,7 @@ function driverFor(name: string, srcdir: string): string {
 }
 
 /** `# of <label>` lines of the statuses counted, numbers aligned at column 32 like DejaGnu's. */
-function countLines(counts: Map<TestStatus, number>): string[] {
+export function summaryCountLines(counts: ReadonlyMap<TestStatus, number>): string[] {
   const lines: string[] = [];
   for (const [status, label] of SUMMARY_LABELS) {
     const n = counts.get(status) ?? 0;
@@ -104,9 +104,9 @@ export function renderSum(input: RenderInput): string {
       driver = exp;
       lines.push(`${r.status}: ${r.name}`);
     }
-    if (variations.length > 1) lines.push('', `\t\t=== ${input.tool} Summary for ${variation} ===`, '', ...countLines(count(results)));
+    if (variations.length > 1) lines.push('', `\t\t=== ${input.tool} Summary for ${variation} ===`, '', ...summaryCountLines(count(results)));
   }
-  lines.push('', `\t\t=== ${input.tool} Summary ===`, '', ...countLines(count(input.results)));
+  lines.push('', `\t\t=== ${input.tool} Summary ===`, '', ...summaryCountLines(count(input.results)));
   lines.push(`${input.compiler ?? '/build/gcc/xgcc'}  version ${input.version ?? '4.8.1'} `, '', `runtest completed at ${dejagnuDate(finished)}`, '');
   return lines.join('\n');
 }
