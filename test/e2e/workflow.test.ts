@@ -93,7 +93,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     assert.match(ack.content, /^Rebuild requested by ~rita\./);
     assert.ok(!markers(h, mp.link).includes(`${rebuilds[0].id}/results`), 'a cancelled request gets no results comment');
     assert.equal((await wired.store.request(rebuilds[0].id))!.state, 'cancelled');
-    assert.ok(h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${rebuilds[0].id} `)).every((j) => j.health === 'Canceled'));
+    const rebuildJobs = h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${rebuilds[0].id} `));
+    assert.deepEqual(rebuildJobs.map((j) => [j.state, j.health]), [['Finished', 'Canceled']], 'the rebuild\'s one LAVA job was cancelled on LAVA');
     assert.deepEqual((await wired.store.commands()).map((c) => c.state), ['ignored', 'done', 'ignored', 'done']);
   });
 
@@ -150,7 +151,9 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^cancelled request 2: lp:~tess\/gcc-linaro\/slow revision 2/m);
     assert.match(run.stdout, /^a9hf +LAVA +cancelled +http:/m);
-    assert.ok(h.lava.jobs().filter((j) => j.description.startsWith('cbuild-bot r2 ')).every((j) => j.state === 'Canceling' || j.health === 'Canceled'));
+    const jobs = h.lava.jobs().filter((j) => j.description.startsWith('cbuild-bot r2 '));
+    assert.equal(jobs.length, 2);
+    assert.ok(jobs.every((j) => j.state === 'Canceling' || j.health === 'Canceled'), JSON.stringify(jobs.map((j) => [j.state, j.health])));
   });
 
   it('builds a shadow target on LAVA without showing it in the comment, and shows it in status', async () => {
@@ -249,7 +252,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       assert.match(results, /^a9hf +CBuild +PASS/m);
       assert.doesNotMatch(botComments(h, second.link)[0].content, /LAVA/);
       const jobs = h.lava.jobs();
-      assert.ok(jobs.filter((j) => j.description.startsWith('cbuild-bot r2 ')).every((j) => j.health === 'Complete'), 'running jobs were not cancelled');
+      assert.deepEqual(jobs.filter((j) => j.description.startsWith('cbuild-bot r2 ')).map((j) => j.health), ['Complete', 'Complete'], 'running jobs were not cancelled');
       assert.equal(jobs.filter((j) => !j.description.startsWith('cbuild-bot r1 ') && !j.description.startsWith('cbuild-bot r2 ')).length, 0, 'nothing new went to LAVA');
     } finally {
       child.kill('SIGTERM');
