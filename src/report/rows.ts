@@ -1,23 +1,9 @@
-/**
- * What the report and the pages read off store rows, in one place: the times
- * a build spent waiting and building, and the columns a later migration adds
- * (absent on an older database, so read as optional).
- */
-import type { BuildRow, RequestRow } from '../core/model.js';
+/** What the report and the pages read off store rows, in one place: the times a build spent waiting and building. */
+import type { BuildRow } from '../core/model.js';
 
 /** A LAVA build run in shadow rollout: recorded and shown here, but not in merge-proposal comments. */
 export function isShadow(build: BuildRow): boolean {
-  return Number((build as BuildRow & { shadow?: number | null }).shadow ?? 0) === 1;
-}
-
-/** Why the request was made ('revision', 'branch-point', 'daily', 'schedule', 'rebuild'), when the store records it. */
-export function requestOrigin(request: RequestRow): string | null {
-  return (request as RequestRow & { origin?: string | null }).origin ?? null;
-}
-
-/** Who asked for the request by hand or by comment, when the store records it. */
-export function requestedBy(request: RequestRow): string | null {
-  return (request as RequestRow & { requested_by?: string | null }).requested_by ?? null;
+  return build.shadow === 1;
 }
 
 function between(from: string | null, to: string | null): number | null {

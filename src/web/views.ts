@@ -4,11 +4,11 @@
  * far), safe links and masked text. The HTML pages render these same views,
  * so the API and the pages never disagree.
  */
-import type { BuildComparison, BuildRow, CommentRow, ProposalRow, TestSummary } from '../core/model.js';
+import type { BuildComparison, BuildRow, CommentRow, ProposalRow, RequestOrigin, TestSummary } from '../core/model.js';
 import { FINAL_BUILD_STATES } from '../core/model.js';
 import { redact } from '../secrets.js';
 import type { RequestHistory } from '../store/history.js';
-import { buildTimeMs, isShadow, queueWaitMs, requestedBy, requestOrigin } from '../report/rows.js';
+import { buildTimeMs, isShadow, queueWaitMs } from '../report/rows.js';
 import { linkTarget } from './html.js';
 
 export interface ProposalView {
@@ -54,7 +54,7 @@ export interface CommentView {
 export interface RequestView {
   id: number;
   kind: string;
-  origin: string | null;
+  origin: RequestOrigin;
   requestedBy: string | null;
   state: string;
   branch: string;
@@ -126,8 +126,8 @@ export function requestView(h: RequestHistory, now: Date): RequestView {
   return {
     id: r.id,
     kind: r.kind,
-    origin: requestOrigin(r),
-    requestedBy: requestedBy(r),
+    origin: r.origin,
+    requestedBy: r.requested_by,
     state: r.state,
     branch: r.branch,
     revno: r.revno,
