@@ -109,7 +109,12 @@ interface SimJobRecord {
   failureComment: string | null;
   errorMsg: string | null;
   errorType: string | null;
-  eligibleAt: number;
+  /**
+   * Set by the job's own queue timer, never by comparing clocks: a timer may
+   * fire a millisecond before `Date.now()` reaches its due time, and a job
+   * judged "not yet" then would wait with no timer left to wake it.
+   */
+  eligible: boolean;
   log: LavaLogEntry[];
   results: SimTestCase[];
   published: string[];
@@ -313,14 +318,18 @@ export class LavaLab {
       failureComment: null,
       errorMsg: null,
       errorType: null,
-      eligibleAt: now.getTime() + this.timing.queueMs,
+      eligible: false,
       log: [],
       results: [],
       published: [],
       generation: 0,
     });
     this.options.logger?.debug('lava simulator: job submitted', { job: id, device_type: deviceType });
-    this.later(() => this.schedule(), this.timing.queueMs);
+    const record = this.jobs.get(id)!;
+    this.later(() => {
+      record.eligible = true;
+      this.schedule();
+    }, this.timing.queueMs);
     return id;
   }
 
@@ -403,9 +412,8 @@ export class LavaLab {
 
   /** Gives idle devices to eligible Submitted jobs: higher priority first, then oldest. */
   private schedule(): void {
-    const now = Date.now();
     const waiting = [...this.jobs.values()]
-      .filter((job) => job.state === 'Submitted' && job.eligibleAt <= now)
+      .filter((job) => job.state === 'Submitted' && job.eligible)
       .sort((a, b) => b.parsed.priority - a.parsed.priority || a.id - b.id);
     for (const job of waiting) {
       const device = [...this.devices.values()]

@@ -203,6 +203,19 @@ describe('LavaSimulator over HTTP', () => {
     assert.equal((await http0.request({ url: lava.jobUrl(999) })).statusCode, 404);
   });
 
+  it('schedules a job when its queue timer fires, even if Date.now() has not yet reached the due time', async () => {
+    // Node may run a timer a millisecond before Date.now() says it is due; model that with a lagging Date.now.
+    await startSimulator({ timing: { ...FAST, queueMs: 20 } });
+    const realNow = Date.now;
+    try {
+      const [id] = await lava.submitJob(definition({}, resultsBase));
+      Date.now = () => realNow() - 1000;
+      assert.equal((await simulator.waitForJob(id!, 3000)).health, 'Complete');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('ends a failed build Complete: health is infrastructure health, the build case says fail', async () => {
     await startSimulator();
     toolchain.failing.add(115124);
