@@ -16,7 +16,8 @@ Commands:
   migrate    apply database migrations and exit
   schedule   queue builds by hand and print their links:
                schedule --branch lp:~user/gcc-linaro/topic [--revision N] [--target a9hf ...]
-                        [--backend lava|native|both] [--mp MERGE-PROPOSAL-URL]
+               schedule --repository lp:~user/gcc-linaro/+git/gcc-linaro --ref refs/heads/topic [--commit SHA]
+                        [--backend cbuild|lava|both] [--mp MERGE-PROPOSAL-URL]
   cancel     cancel a build request and its unfinished jobs: cancel REQUEST-ID
   sandbox    run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)
   compare    compare two DejaGnu .sum files: compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return 0;
       }
-      const { runConfiguredCommand } = await import('./bot/commands.js');
+      const { runConfiguredCommand } = await import('./app/commands.js');
       return runConfiguredCommand(command, { config: String(opts.config), verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
     }
     case 'schedule':
@@ -94,6 +95,9 @@ async function main(argv: string[]): Promise<number> {
             ? {
                 branch: { type: 'string' },
                 revision: { type: 'string' },
+                repository: { type: 'string' },
+                ref: { type: 'string' },
+                commit: { type: 'string' },
                 target: { type: 'string', multiple: true },
                 backend: { type: 'string', default: 'both' },
                 mp: { type: 'string' },
@@ -107,13 +111,16 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return 0;
       }
-      const { runManualCommand } = await import('./bot/commands.js');
+      const { runManualCommand } = await import('./app/commands.js');
       const o = opts as Record<string, string | string[] | boolean | undefined>;
       return runManualCommand(command, {
         config: String(o.config),
         verbose: Boolean(o.verbose),
         branch: o.branch as string | undefined,
         revision: o.revision as string | undefined,
+        repository: o.repository as string | undefined,
+        ref: o.ref as string | undefined,
+        commit: o.commit as string | undefined,
         targets: ((o.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).filter(Boolean),
         backend: String(o.backend ?? 'both'),
         mp: o.mp as string | undefined,

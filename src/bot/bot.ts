@@ -1,25 +1,33 @@
 /**
  * One cycle of the bot: observe Launchpad → plan requests → act on builds →
- * plan and queue comments → flush the outbox. Every item is handled on its
- * own, so one failing proposal or build never stops the cycle for the others.
+ * compare results → plan and queue comments → flush the outbox. Every step
+ * guards each of its items (guard.ts), so one failing proposal, build or
+ * comment never stops the others, and a step that fails as a whole never
+ * stops the steps after it.
  */
+import { readFileSync } from 'node:fs';
 import type { LaunchpadClient } from '../launchpad/client.js';
+import type { CBuildClient } from '../cbuild/client.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { BotConfig, DailyConfig } from '../config/config.js';
-import type { CommentRow, ProposalRow, RequestRow } from '../core/model.js';
+import type { CommentRow, RequestRow } from '../core/model.js';
 import { finishedUnreported, planBuilds, planComments, planComparisons, planRequests, shownBuilds, type PlanConfig } from '../core/plan.js';
 import { planRolloutChanges } from '../core/rollout.js';
 import { composeAck, composeResults } from '../core/report.js';
+import type { BuildBackends } from '../backends/backend.js';
+import { LavaBackend } from '../backends/lava.js';
+import { parseManifest, type Manifest } from '../results/index.js';
+import { sourceKey } from '../vcs/index.js';
 import { observeProposals } from './observe.js';
 import { actOnCommentCommands } from './comment-commands.js';
 import { cancelRequest, runDaily, scheduleBuild, type DailyOutcome, type ScheduleOptions } from './manual.js';
 import { RequestMaker } from './requests.js';
-import { BuildRunner, type BuildBackends } from './builds.js';
+import { BuildRunner } from './builds.js';
 import { flushOutbox } from './outbox.js';
 import { compareWithBaseline } from './compare.js';
-import { parseManifest, type Manifest } from '../results/index.js';
-import { readFileSync } from 'node:fs';
+import { Guard } from './guard.js';
+import type { CycleContext } from './context.js';
 import { NO_EVENTS, type BotEvents } from './events.js';
 
 export interface BotDeps {
@@ -27,18 +35,22 @@ export interface BotDeps {
   config: BotConfig;
   launchpad: LaunchpadClient;
   backends: BuildBackends;
+  /** The CBuild results host both backends publish to. */
+  results: CBuildClient;
   logger: Logger;
   clock?: () => Date;
-  /** Print comments instead of posting them (no Launchpad credentials). */
+  /** Print comments instead of posting them. */
   dryRun: boolean;
   print?: (text: string) => void;
   afterCommentPosted?: (comment: CommentRow) => void;
-  /** Observer of the bot's work (metrics). */
+  /** Observer of the bot's work (metrics, health). */
   events?: BotEvents;
 }
 
 export interface CycleReport {
   proposals: number;
+  /** Conditional GETs Launchpad answered 304. */
+  notModified: number;
   commands: number;
   changed: number;
   requestsCreated: number;
@@ -50,31 +62,36 @@ export interface CycleReport {
   compared: number;
   commentsQueued: number;
   commentsPosted: number;
+  commentsWithdrawn: number;
   errors: number;
 }
-
-/** A submission left `submitting` by this process is looked for again only after this long (another process may be submitting it). */
-const RECOVERY_GRACE_MS = 60_000;
 
 export class Bot {
   private readonly clock: () => Date;
   private readonly runner: BuildRunner;
   private readonly events: BotEvents;
   private readonly requests: RequestMaker;
-  private readonly startedAt: string;
+  private readonly guard: Guard;
+  private readonly manifests = new Map<string, Manifest | undefined>();
   private config: BotConfig;
 
   constructor(private readonly deps: BotDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.config = deps.config;
-    this.startedAt = this.now();
     this.events = deps.events ?? NO_EVENTS;
-    this.runner = new BuildRunner(deps.store, deps.backends, () => this.config, deps.logger, this.clock, this.events);
-    this.requests = new RequestMaker(deps.store, () => this.config, this.events, deps.logger, () => this.now());
+    this.guard = new Guard(deps.logger);
+    this.runner = new BuildRunner(() => this.context());
+    this.requests = new RequestMaker(deps.store, deps.backends, () => this.config, this.events, deps.logger, () => this.now());
   }
 
   private now(): string {
     return this.clock().toISOString();
+  }
+
+  /** What each step is handed: the config in force now. */
+  private context(): CycleContext {
+    const { store, launchpad, backends, results, logger } = this.deps;
+    return { store, launchpad, backends, results, config: this.config, logger, events: this.events, guard: this.guard, clock: this.clock, now: () => this.now() };
   }
 
   /** The config in force; `reconfigure` replaces it between steps. */
@@ -85,10 +102,11 @@ export class Bot {
   /**
    * Takes a re-read config (SIGHUP). Rollout, targets, dailies, trusted
    * people, statuses and retries apply from the next step on; nothing running
-   * is dropped. What the clients and the store were built from needs a
-   * restart: those values are kept, and returned so the caller can say so.
+   * is dropped, and builds held for a configuration error are tried again.
+   * What the clients and the store were built from needs a restart: those
+   * values are kept, and returned so the caller can say so.
    */
-  reconfigure(next: BotConfig): string[] {
+  async reconfigure(next: BotConfig): Promise<string[]> {
     const kept: string[] = [];
     const fixed = { ...next };
     const keep = <K extends keyof BotConfig>(key: K, label: string, same: (a: BotConfig[K], b: BotConfig[K]) => boolean) => {
@@ -106,95 +124,102 @@ export class Bot {
     }
     this.config = fixed;
     this.manifests.clear();
-    this.runner.forgetTemplates();
+    const lava = this.deps.backends.lava;
+    if (lava instanceof LavaBackend) lava.forgetTemplates();
+    const released = await this.deps.store.releaseHeldBuilds(this.now());
+    if (released) this.deps.logger.info('builds held for a configuration error are tried again', { builds: released });
     return kept;
   }
 
   private planConfig(): PlanConfig {
-    return { statuses: this.config.launchpad.statuses, targets: Object.keys(this.config.targets), rollout: this.config.rollout };
+    return { statuses: this.config.launchpad.statuses, targets: Object.keys(this.config.targets), rollout: this.config.rollout, branchUrl: this.config.launchpad.branchUrl };
   }
 
   async runCycle(): Promise<CycleReport> {
-    const { store, logger } = this.deps;
-    const config = this.config;
+    const ctx = this.context();
+    this.guard.resetCount();
     const report: CycleReport = {
-      proposals: 0, commands: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
-      polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
+      proposals: 0, notModified: 0, commands: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
+      polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, commentsWithdrawn: 0, errors: 0,
     };
+    const step = (name: string, fn: () => Promise<void>) => this.guard.item(name, {}, fn);
 
-    const observed = await observeProposals(this.deps.launchpad, store, config.launchpad.watch, config.launchpad.statuses, this.now(), logger);
-    report.proposals = observed.listed;
-    report.changed = observed.changed;
-    report.errors += observed.errors;
-    this.events.polled(observed.errors > 0 ? 'error' : 'ok');
-
-    if (config.commands.trusted.length > 0) {
-      const commands = await actOnCommentCommands({
-        store, launchpad: this.deps.launchpad, config, requests: this.requests, logger, now: () => this.now(),
+    await step('observe Launchpad', async () => {
+      const observed = await observeProposals(ctx);
+      report.proposals = observed.listed;
+      report.changed = observed.changed;
+      report.notModified = observed.notModified;
+      this.events.polled(observed.complete ? 'ok' : 'error');
+    });
+    if (this.config.commands.trusted.length > 0) {
+      await step('act on commands in comments', async () => {
+        report.commands = (await actOnCommentCommands(ctx, this.requests)).acted;
       });
-      report.commands = commands.acted;
-      report.errors += commands.errors;
     }
-    await this.applyRequestPlan(report);
-    await this.applyRollout();
-    await this.actOnBuilds(report);
-    await this.compareFinishedBuilds(report);
-    await this.queueDueComments(report);
-
-    const flushed = await flushOutbox(
-      this.deps.launchpad,
-      store,
-      {
+    await step('plan requests', () => this.applyRequestPlan(ctx, report));
+    await step('apply the rollout', () => this.applyRollout(ctx));
+    await step('act on builds', () => this.actOnBuilds(ctx, report));
+    await step('compare with baselines', () => this.compareFinishedBuilds(ctx, report));
+    await step('queue comments', () => this.queueDueComments(ctx, report));
+    await step('flush the outbox', async () => {
+      const flushed = await flushOutbox(ctx, {
         dryRun: this.deps.dryRun,
         print: this.deps.print ?? ((t) => process.stdout.write(t + '\n')),
         afterPost: this.deps.afterCommentPosted,
-        onPosted: (c) => this.events.commentPosted(c),
-      },
-      () => this.now(),
-      logger,
-    );
-    report.commentsPosted = flushed.posted;
-    report.errors += flushed.failed;
-    logger.info('cycle done', { ...report });
+      });
+      report.commentsPosted = flushed.posted;
+      report.commentsWithdrawn = flushed.withdrawn;
+    });
+    report.errors = this.guard.errors;
+    this.deps.logger.info('cycle done', { ...report });
     return report;
   }
 
-  private async applyRequestPlan(report: CycleReport): Promise<void> {
-    const { store, logger } = this.deps;
+  private async applyRequestPlan(ctx: CycleContext, report: CycleReport): Promise<void> {
+    const { store, logger, guard } = ctx;
     const proposals = await store.allProposals();
     const requests = await store.requestsOfProposals(proposals.map((p) => p.id));
-    const plan = planRequests(proposals, await store.branches(), requests, this.planConfig());
+    const plan = planRequests(proposals, await store.sourceTips(), requests, this.planConfig());
     for (const r of plan.create) {
-      try {
+      await guard.item('create build request', { proposal: r.proposalId }, async () => {
         const baseRequestId = r.base ? await this.requests.baseline(r.base, r.baseBuilds) : null;
         const { id } = await this.requests.create(
-          { kind: 'proposal', origin: 'revision', proposalId: r.proposalId, baseRequestId, branch: r.branch, revisionId: r.revisionId, revno: r.revno },
+          { kind: 'proposal', origin: 'revision', proposalId: r.proposalId, baseRequestId, source: r.source, sourceUrl: r.sourceUrl, revision: r.revision },
           r.builds,
         );
         report.requestsCreated++;
-        logger.info('new build request', { request: id, branch: r.branch, revno: r.revno, baseline: baseRequestId ?? undefined });
+        logger.info('new build request', { request: id, proposal: r.proposalId, revision: r.revision.id ?? undefined, baseline: baseRequestId ?? undefined });
         for (const old of plan.supersede.filter((s) => s.proposalId === r.proposalId)) {
-          await store.endRequest(old.requestId, 'superseded', this.now(), id);
+          await store.endRequest(old.requestId, 'superseded', ctx.now(), id);
           report.superseded++;
           logger.info('request superseded by a newer revision', { request: old.requestId, by: id });
         }
-      } catch (err) {
-        report.errors++;
-        logger.error('cannot create build request', { branch: r.branch, error: err });
-      }
+      });
     }
-    // The branch moved to a revision that is not built again (seen before, or every backend is off).
+    // The source moved to a revision that is not built again (seen before, or every backend is off).
     const created = new Set(plan.create.map((r) => r.proposalId));
     for (const old of plan.supersede.filter((s) => !created.has(s.proposalId))) {
-      await store.endRequest(old.requestId, 'superseded', this.now());
-      report.superseded++;
-      logger.info('request superseded: the branch is at another revision', { request: old.requestId });
+      await guard.item('supersede request', { request: old.requestId }, async () => {
+        await store.endRequest(old.requestId, 'superseded', ctx.now());
+        report.superseded++;
+        logger.info('request superseded: the source is at another revision', { request: old.requestId });
+      });
     }
     for (const c of plan.close) {
-      await store.endRequest(c.requestId, 'closed', this.now());
-      report.closed++;
-      logger.info('request closed', { request: c.requestId, reason: c.reason });
+      await guard.item('close request', { request: c.requestId }, async () => {
+        await store.endRequest(c.requestId, 'closed', ctx.now());
+        report.closed++;
+        logger.info('request closed', { request: c.requestId, reason: c.reason });
+      });
     }
+  }
+
+  /** The unfinished builds' requests and proposals, read once for a step. */
+  private async buildsWithContext(ctx: CycleContext) {
+    const builds = await ctx.store.unfinishedBuilds();
+    const requests = await ctx.store.requestsById([...new Set(builds.map((b) => b.request_id))]);
+    const proposals = await ctx.store.proposalsById([...new Set([...requests.values()].map((r) => r.proposal_id).filter((id): id is number => id !== null))]);
+    return { builds, requests, proposals };
   }
 
   /**
@@ -202,156 +227,129 @@ export class Bot {
    * rollback, builds not yet submitted are withdrawn and running ones become
    * shadow builds, followed to the end but no longer shown or waited for.
    */
-  private async applyRollout(): Promise<void> {
-    const { store, logger } = this.deps;
-    const builds = await store.unfinishedBuilds();
+  private async applyRollout(ctx: CycleContext): Promise<void> {
+    const { store, logger, guard } = ctx;
+    const { builds, requests, proposals } = await this.buildsWithContext(ctx);
     if (builds.length === 0) return;
-    const requests = new Map<number, RequestRow>();
-    const proposals = new Map<number, ProposalRow>();
-    for (const id of new Set(builds.map((b) => b.request_id))) {
-      const r = await store.request(id);
-      if (!r) continue;
-      requests.set(id, r);
-      if (r.proposal_id !== null && !proposals.has(r.proposal_id)) {
-        const p = await store.proposalById(r.proposal_id);
-        if (p) proposals.set(p.id, p);
-      }
-    }
     const changes = planRolloutChanges(this.config.rollout, builds, requests, proposals);
     for (const b of changes.withdraw) {
-      await store.setBuildState(b.id, 'cancelled', this.now(), {
-        shadow: 1,
-        detail: `not submitted: ${b.backend === 'lava' ? 'LAVA' : 'the native build'} was turned off for ${b.target} (rollout)`,
-        finished_at: this.now(),
+      await guard.item('withdraw build', { build: b.submit_key }, async () => {
+        await store.setBuildState(b.id, 'cancelled', ctx.now(), {
+          shadow: true,
+          detail: `not submitted: ${ctx.backends[b.backend].label} was turned off for ${b.target} (rollout)`,
+          finished_at: ctx.now(),
+        });
+        logger.info('build withdrawn by the rollout settings', { build: b.submit_key });
       });
-      logger.info('build withdrawn by the rollout settings', { build: b.submit_key });
     }
     for (const b of changes.toShadow) {
-      await store.updateBuild(b.id, { shadow: 1 }, this.now());
-      logger.info('build continues in shadow (rollout)', { build: b.submit_key, state: b.state });
+      await guard.item('make build shadow', { build: b.submit_key }, async () => {
+        await store.updateBuild(b.id, { shadow: true }, ctx.now());
+        logger.info('build continues in shadow (rollout)', { build: b.submit_key, state: b.state });
+      });
     }
   }
 
-  /** A daily build of a branch tip (see manual.ts); its builds are submitted by the next cycle. */
+  /** A daily build of a tip (see manual.ts); its builds are submitted by the next cycle. */
   runDaily(daily: DailyConfig): Promise<DailyOutcome> {
-    return runDaily(this.manualContext(), daily);
+    return runDaily(this.context(), this.requests, daily);
   }
 
   /** A build scheduled by hand: recorded, then submitted at once so the caller can print the links. */
   async schedule(options: ScheduleOptions): Promise<RequestRow> {
-    const request = await scheduleBuild(this.manualContext(), options);
+    const request = await scheduleBuild(this.context(), this.requests, options);
     await this.submitNow(request);
     return request;
   }
 
   /** Cancels a request by hand, and its unfinished jobs at once. */
   async cancel(requestId: number): Promise<RequestRow> {
-    const request = await cancelRequest(this.deps.store, requestId, this.now());
-    const builds = (await this.deps.store.buildsOfRequests([requestId])).get(requestId) ?? [];
-    for (const b of planBuilds(builds, new Map([[request.id, request]]), this.now(), this.now()).cancel) await this.runner.cancel(b);
+    const ctx = this.context();
+    const request = await cancelRequest(ctx, requestId);
+    const builds = (await ctx.store.buildsOfRequests([requestId])).get(requestId) ?? [];
+    for (const b of planBuilds(builds, new Map([[request.id, request]]), ctx.now()).cancel) {
+      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b));
+    }
     return request;
   }
 
   private async submitNow(request: RequestRow): Promise<void> {
-    const builds = (await this.deps.store.buildsOfRequests([request.id])).get(request.id) ?? [];
-    for (const b of builds) {
-      try {
-        await this.runner.submit(b, request, false);
-      } catch (err) {
-        this.deps.logger.error('cannot submit build', { build: b.submit_key, error: err });
-      }
-    }
+    const ctx = this.context();
+    const builds = (await ctx.store.buildsOfRequests([request.id])).get(request.id) ?? [];
+    for (const b of builds) await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, request));
   }
 
-  private manualContext() {
-    return { store: this.deps.store, launchpad: this.deps.launchpad, config: this.config, requests: this.requests, logger: this.deps.logger };
-  }
-
-  private readonly manifests = new Map<string, Manifest | undefined>();
-
-  /** The target branch's known-flaky manifest, read once. */
-  private manifestFor(branch: string): Manifest | undefined {
-    if (!this.manifests.has(branch)) {
-      const file = this.config.flakyManifests[branch];
-      this.manifests.set(branch, file ? parseManifest(readFileSync(file, 'utf8'), { source: file }) : undefined);
+  /** The known-flaky manifest of a target, read once (until the config is re-read). */
+  private manifestFor(request: RequestRow): Manifest | undefined {
+    const key = sourceKey(request.source);
+    if (!this.manifests.has(key)) {
+      const file = this.config.flakyManifests[key];
+      this.manifests.set(key, file ? parseManifest(readFileSync(file, 'utf8'), { source: file }) : undefined);
     }
-    return this.manifests.get(branch);
+    return this.manifests.get(key);
   }
 
   /** Compares passed builds with their baselines once those are final; closes finished baselines. */
-  private async compareFinishedBuilds(report: CycleReport): Promise<void> {
-    const { store, logger } = this.deps;
+  private async compareFinishedBuilds(ctx: CycleContext, report: CycleReport): Promise<void> {
+    const { store, logger, guard } = ctx;
     const active = await store.requestsInState('active');
-    const bases = await Promise.all(
-      [...new Set(active.map((r) => r.base_request_id).filter((id): id is number => id !== null))].map((id) => store.request(id)),
-    );
-    const requests = [...active, ...bases.filter((r): r is RequestRow => !!r && r.state !== 'active')];
+    const bases = await store.requestsById([...new Set(active.map((r) => r.base_request_id).filter((id): id is number => id !== null))]);
+    const requests = [...active, ...[...bases.values()].filter((r) => r.state !== 'active')];
     const builds = await store.buildsOfRequests(requests.map((r) => r.id));
     for (const { build, baseline, baseRequest } of planComparisons(requests, builds)) {
-      try {
-        const comparison = await compareWithBaseline(this.deps.backends.cbuild, build, baseline, baseRequest, baseRequest ? this.manifestFor(baseRequest.branch) : undefined);
-        await store.updateBuild(build.id, { comparison: JSON.stringify(comparison) }, this.now());
+      await guard.item('compare with baseline', { build: build.submit_key }, async () => {
+        const manifest = baseRequest ? this.manifestFor(baseRequest) : undefined;
+        const comparison = await compareWithBaseline(ctx.results, build, baseline, baseRequest, this.config.results, manifest, (err) =>
+          guard.failed('publish the full diff', { build: build.submit_key }, err),
+        );
+        await store.updateBuild(build.id, { comparison }, ctx.now());
         report.compared++;
         logger.info('compared with baseline', { build: build.submit_key, status: comparison.status, regressions: comparison.status === 'compared' ? comparison.counts.regressions : undefined });
-      } catch (err) {
-        report.errors++;
-        logger.error('cannot compare with baseline', { build: build.submit_key, error: err });
-      }
+      });
     }
-    for (const id of finishedUnreported(requests, builds)) await store.markRequestDone(id, this.now());
+    for (const id of finishedUnreported(requests, builds)) await store.markRequestDone(id, ctx.now());
   }
 
-  private async actOnBuilds(report: CycleReport): Promise<void> {
-    const { store, logger } = this.deps;
-    const builds = await store.unfinishedBuilds();
-    const requests = new Map<number, RequestRow>();
-    for (const id of new Set(builds.map((b) => b.request_id))) {
-      const r = await store.request(id);
-      if (r) requests.set(id, r);
-    }
-    // Left `submitting` by a previous process: look for the job now; by this one: after a grace period.
-    const recoverBefore = new Date(Math.max(Date.parse(this.startedAt), this.clock().getTime() - RECOVERY_GRACE_MS)).toISOString();
-    const plan = planBuilds(builds, requests, this.now(), recoverBefore);
-    const guard = async (what: string, key: string, fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (err) {
-        report.errors++;
-        logger.error(`cannot ${what} build`, { build: key, error: err });
-      }
-    };
+  private async actOnBuilds(ctx: CycleContext, report: CycleReport): Promise<void> {
+    const { builds, requests } = await this.buildsWithContext(ctx);
+    const plan = planBuilds(builds, requests, ctx.now());
     for (const b of plan.cancel) {
-      await guard('cancel', b.submit_key, () => this.runner.cancel(b));
+      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b));
       report.cancelled++;
     }
-    for (const b of [...plan.recover, ...plan.submit]) {
-      await guard('submit', b.submit_key, () => this.runner.submit(b, requests.get(b.request_id)!, b.state === 'submitting'));
+    for (const b of plan.recover) {
+      await ctx.guard.item('recover build', { build: b.submit_key }, () => this.runner.recover(b, requests.get(b.request_id)!));
+      report.submitted++;
+    }
+    for (const b of plan.submit) {
+      await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, requests.get(b.request_id)!));
       report.submitted++;
     }
     for (const b of plan.poll) {
-      await guard('poll', b.submit_key, () => this.runner.poll(b));
+      await ctx.guard.item('poll build', { build: b.submit_key }, () => this.runner.poll(b, requests.get(b.request_id)!));
       report.polled++;
     }
   }
 
-  private async queueDueComments(report: CycleReport): Promise<void> {
-    const { store } = this.deps;
-    const config = this.config;
+  private async queueDueComments(ctx: CycleContext, report: CycleReport): Promise<void> {
+    const { store, guard } = ctx;
     const active = await store.requestsInState('active');
     const ids = active.map((r) => r.id);
     const builds = await store.buildsOfRequests(ids);
     const due = planComments(active, builds, await store.commentsOfRequests(ids));
-    const order = Object.keys(config.targets);
+    const proposals = await store.proposalsById([...new Set(due.map((d) => d.proposalId))]);
+    const order = Object.keys(this.config.targets);
     for (const d of due) {
-      const request = active.find((r) => r.id === d.requestId)!;
-      const proposal = await store.proposalById(d.proposalId);
-      if (!proposal) continue;
-      const own = shownBuilds(builds.get(d.requestId) ?? []);
-      const composed =
-        d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: config.vote });
-      await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, this.now());
-      report.commentsQueued++;
-      if (d.kind === 'results') this.events.requestReported(request, own);
+      await guard.item('queue comment', { request: d.requestId, kind: d.kind }, async () => {
+        const request = active.find((r) => r.id === d.requestId)!;
+        const proposal = proposals.get(d.proposalId);
+        if (!proposal) throw new Error(`proposal ${d.proposalId} is not in the store`);
+        const own = shownBuilds(builds.get(d.requestId) ?? []);
+        const composed = d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: this.config.vote });
+        await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, ctx.now());
+        report.commentsQueued++;
+        if (d.kind === 'results') this.events.requestReported(request, own);
+      });
     }
   }
 }

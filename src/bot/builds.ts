@@ -1,164 +1,153 @@
 /**
- * Acting on builds: submit, recover after a crash, cancel, and follow them to
- * the end. Each submission is recorded as `submitting` before the remote call
- * and with its job id after, and its idempotency key (the CBuild job name, the
- * LAVA job name) finds the job again if the process died in between.
+ * Acting on builds: submit, find an uncertain submission again, cancel, and
+ * follow them to the end, whatever the backend (backends/). Each submission
+ * is recorded as `submitting` before the remote call and with its job id
+ * after; when its fate is unknown (the process died, the answer never came or
+ * made no sense) the job is looked for by its idempotency key over the
+ * uncertainty window before anything is submitted again: a job not seen yet
+ * is not a job that is not there.
  */
-import { readFileSync } from 'node:fs';
-import type { CBuildClient } from '../cbuild/client.js';
-import type { LavaClient } from '../lava/client.js';
-import { renderJobDefinition } from '../lava/template.js';
-import type { Store } from '../store/store.js';
-import type { Logger } from '../log.js';
-import type { BotConfig } from '../config/config.js';
+import type { BuildBackend } from '../backends/backend.js';
 import { FINAL_BUILD_STATES, type BuildRow, type BuildState, type EarlierAttempt, type RequestRow } from '../core/model.js';
-import { attemptKey, cbuildJobName, checkRevisionId, nextAttempt } from '../core/names.js';
+import { nextAttempt, nextUncertainCheck } from '../core/retry.js';
+import type { BuildPatch } from '../store/store.js';
+import { vcsFor } from '../vcs/index.js';
 import { fetchTestSummary } from './results.js';
-import { HttpError } from '../http/client.js';
-import { NO_EVENTS, type BotEvents } from './events.js';
-
-export interface BuildBackends {
-  cbuild: CBuildClient;
-  lava: LavaClient;
-}
+import { requestJobName } from './requests.js';
+import type { CycleContext } from './context.js';
 
 export class BuildRunner {
-  private readonly templates = new Map<string, string>();
+  constructor(private readonly ctx: () => CycleContext) {}
 
-  constructor(
-    private readonly store: Store,
-    private readonly backends: BuildBackends,
-    /** The current config: it can change between cycles (SIGHUP). */
-    private readonly currentConfig: () => BotConfig,
-    private readonly logger: Logger,
-    private readonly clock: () => Date,
-    private readonly events: BotEvents = NO_EVENTS,
-  ) {}
+  private backend(build: BuildRow): BuildBackend {
+    return this.ctx().backends[build.backend];
+  }
 
   /** Records a build's new state; a final one is reported to the observer as recorded. */
-  private async setState(build: BuildRow, state: BuildState, patch: Parameters<Store['setBuildState']>[3] = {}): Promise<void> {
-    await this.store.setBuildState(build.id, state, this.now(), patch);
+  private async setState(build: BuildRow, state: BuildState, patch: BuildPatch = {}): Promise<void> {
+    const { store, events, now } = this.ctx();
+    await store.setBuildState(build.id, state, now(), patch);
     if (FINAL_BUILD_STATES.has(state)) {
-      const row = await this.store.build(build.id);
-      if (row) this.events.buildFinished(row);
+      const row = await store.build(build.id);
+      if (row) events.buildFinished(row);
     }
   }
 
-  private get config(): BotConfig {
-    return this.currentConfig();
+  /** Submits a pending build; only the process that claims it goes on (a `schedule` command may race the bot). */
+  async submit(build: BuildRow, request: RequestRow): Promise<void> {
+    const { store, now } = this.ctx();
+    if (!(await store.claimBuild(build.id, now()))) return;
+    await this.send({ ...build, state: 'submitting', uncertain_since: now() }, request);
   }
 
-  private now(): string {
-    return this.clock().toISOString();
-  }
-
-  /** Templates are read again after a config reload. */
-  forgetTemplates(): void {
-    this.templates.clear();
-  }
-
-  private template(path: string): string {
-    let text = this.templates.get(path);
-    if (text === undefined) {
-      text = readFileSync(path, 'utf8');
-      this.templates.set(path, text);
-    }
-    return text;
-  }
-
-  private cbuildJob(request: RequestRow): string {
-    return cbuildJobName(this.config.cbuild.product, request.branch, request.revno, request.id);
-  }
-
-  /** Submits a pending build, or (recovering) adopts the job a previous run submitted. */
-  async submit(build: BuildRow, request: RequestRow, recovering: boolean): Promise<void> {
-    const log = this.logger.child({ build: build.submit_key });
-    const target = this.config.targets[build.target];
-    if (!target) {
-      await this.setState(build, 'error', { detail: `target ${build.target} is no longer configured` });
+  /**
+   * A build left `submitting` (by a process that died, or after an answer
+   * that never came): adopt its job if it is there; otherwise keep looking
+   * until the uncertainty window has passed, then submit it again.
+   */
+  async recover(build: BuildRow, request: RequestRow): Promise<void> {
+    const { config, clock, logger } = this.ctx();
+    const log = logger.child({ build: build.submit_key });
+    const found = await this.backend(build).find(build);
+    if (found) {
+      await this.setState(build, 'queued', { external_id: found.externalId, job_url: found.jobUrl, submitted_at: this.ctx().now(), uncertain_since: null, next_check_at: null, detail: null });
+      log.info('found the job of an uncertain submission', { job: found.jobUrl });
       return;
     }
+    const since = build.uncertain_since ?? build.updated_at;
+    const next = nextUncertainCheck(since, clock(), config.uncertainty);
+    if (next) {
+      await this.ctx().store.updateBuild(build.id, { next_check_at: next }, this.ctx().now());
+      log.debug('the job of an uncertain submission is not there yet; looking again later', { since, next_check_at: next });
+      return;
+    }
+    const waited = `${config.uncertainty.settleSeconds} s`;
+    if (build.detail) {
+      // The submission failed in a way that may have reached the lab, and no job appeared: the lab's failure.
+      log.warn('no job appeared for an uncertain submission; retrying it as an infrastructure failure', { waited });
+      await this.infrastructureFailure(build, { detail: `${build.detail}; no job named "${build.submit_key}" appeared within ${waited}`, finished_at: this.ctx().now() }, true);
+      return;
+    }
+    // The process that submitted it died before any answer, and nothing arrived: submit it now.
+    log.info('no job appeared for a submission interrupted by a restart; submitting it again', { waited });
+    const now = this.ctx().now();
+    await this.ctx().store.updateBuild(build.id, { uncertain_since: now, next_check_at: null }, now);
+    await this.send({ ...build, uncertain_since: now }, request);
+  }
+
+  /** The remote call of a claimed build, and what its outcome means. */
+  private async send(build: BuildRow, request: RequestRow): Promise<void> {
+    const ctx = this.ctx();
+    const log = ctx.logger.child({ build: build.submit_key });
+    const target = ctx.config.targets[build.target];
+    if (!target) {
+      await this.setState(build, 'error', { detail: `target ${build.target} is no longer configured`, finished_at: ctx.now(), uncertain_since: null });
+      return;
+    }
+    const backend = this.backend(build);
     try {
-      checkRevisionId(request.revision_id);
-      // Another process (a `schedule` command) may be submitting the same build: only the claimant goes on.
-      if (!recovering && !(await this.store.claimBuild(build.id, this.now()))) return;
-      const cbuildJob = this.cbuildJob(request);
-      if (build.backend === 'native') {
-        // The key is `<queue>/<job name>`; spawning is idempotent by job name, so recovery simply spawns again.
-        const [queue, jobName] = build.submit_key.split('/');
-        const job = await this.backends.cbuild.spawn(queue, jobName, {
-          branch: request.branch,
-          revision: request.revision_id,
-          revno: request.revno,
-          target: build.target,
-        });
-        await this.setState(build, 'queued', {
-          external_id: build.submit_key,
-          job_url: job.url,
-          submitted_at: this.now(),
-        });
-        log.info('spawned CBuild job', { queue, job: jobName, attempt: build.attempt });
-        return;
-      }
-      const lava = this.backends.lava;
-      let jobId: number | undefined;
-      if (recovering) jobId = (await lava.findJobsByDescription(build.submit_key))[0]?.id;
-      if (jobId === undefined) {
-        const definition = renderJobDefinition(this.template(target.lava.template), {
-          job_name: build.submit_key,
-          device_type: target.lava.deviceType,
-          branch: this.config.launchpad.branchUrl.replace('{branch}', request.branch),
-          revision: request.revision_id,
-          revspec: revisionSpec(request.revision_id),
-          revno: String(request.revno),
-          target: build.target,
-          cbuild_job: cbuildJob,
-          results_url: new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, this.config.cbuild.resultsUrl).toString(),
-          request_id: String(request.id),
-        });
-        [jobId] = await lava.submitJob(definition);
-        log.info('submitted LAVA job', { lava_job: jobId });
-      } else {
-        log.info('found the LAVA job submitted before a restart', { lava_job: jobId });
-      }
-      await this.setState(build, 'queued', {
-        external_id: String(jobId),
-        job_url: lava.jobUrl(jobId),
-        submitted_at: this.now(),
+      const vcs = vcsFor(request.source.vcs);
+      vcs.checkSource(request.source);
+      vcs.checkRevision(request.revision);
+      const cbuildJob = requestJobName(ctx.config, request);
+      const job = await backend.submit({
+        build,
+        request,
+        target,
+        cbuildJob,
+        resultsUrl: new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, ctx.config.cbuild.resultsUrl).toString(),
+        checkout: vcs.checkout(request),
       });
+      await this.setState(build, 'queued', { external_id: job.externalId, job_url: job.jobUrl, submitted_at: ctx.now(), uncertain_since: null, next_check_at: null, detail: null });
+      log.info(`submitted ${backend.label} job`, { job: job.jobUrl, attempt: build.attempt });
     } catch (err) {
-      const verdict = classifySubmitError(err);
-      if (!verdict) {
-        // The request may or may not have arrived: stay `submitting`, recover next cycle.
-        log.warn('submission interrupted; will look for the job next cycle', { error: err });
-        return;
+      const verdict = backend.classifySubmitError(err);
+      switch (verdict.kind) {
+        case 'uncertain': {
+          const next = nextUncertainCheck(build.uncertain_since ?? ctx.now(), ctx.clock(), ctx.config.uncertainty) ?? ctx.now();
+          await ctx.store.updateBuild(build.id, { detail: `the submission's answer was lost or unusable: ${verdict.detail}`, next_check_at: next }, ctx.now());
+          log.warn('submission uncertain: looking for its job before submitting again', { error: verdict.detail, next_check_at: next });
+          return;
+        }
+        case 'not-sent':
+          await ctx.store.setBuildState(build.id, 'pending', ctx.now(), { uncertain_since: null, next_check_at: null });
+          log.warn('submission did not reach the backend; will submit again', { error: verdict.detail });
+          return;
+        case 'infra':
+          await this.infrastructureFailure(build, { detail: verdict.detail, finished_at: ctx.now() });
+          return;
+        case 'config':
+          await this.setState(build, 'held', { detail: verdict.detail, uncertain_since: null, next_check_at: null });
+          ctx.events.configurationError(build, verdict.detail);
+          ctx.guard.failed('submit build: the configuration is wrong', { target: build.target, backend: build.backend }, new Error(verdict.detail));
+          return;
       }
-      log.error('submission failed', { error: verdict.detail, state: verdict.state });
-      if (verdict.state === 'infra') await this.infrastructureFailure(build, { detail: verdict.detail, finished_at: this.now() });
-      else await this.setState(build, verdict.state, { detail: verdict.detail, finished_at: this.now() });
     }
   }
 
   /**
    * An infrastructure failure is not the change's fault: submit the build
-   * again after a delay, up to the configured number of attempts, keeping what
-   * happened to each attempt; only then is it final.
+   * again after a delay (at once when the uncertainty window already waited),
+   * up to the configured number of attempts, keeping what happened to each
+   * attempt; only then is it final.
    */
-  private async infrastructureFailure(build: BuildRow, patch: PollUpdate['patch']): Promise<void> {
-    const { attempts, delaysSeconds } = this.config.infraRetries;
+  private async infrastructureFailure(build: BuildRow, patch: BuildPatch, immediate = false): Promise<void> {
+    const ctx = this.ctx();
+    const { attempts, delaysSeconds } = ctx.config.infraRetries;
     const next = nextAttempt(build.attempt, attempts, delaysSeconds);
     const detail = patch.detail ?? 'infrastructure failure';
     if (!next) {
       const suffix = build.attempt > 1 ? ` (attempt ${build.attempt} of ${attempts}; all failed)` : '';
-      await this.setState(build, 'infra', { ...patch, detail: detail + suffix });
+      await this.setState(build, 'infra', { ...patch, detail: detail + suffix, uncertain_since: null, next_check_at: null });
       return;
     }
-    const earlier: EarlierAttempt[] = [...(build.earlier_attempts ? (JSON.parse(build.earlier_attempts) as EarlierAttempt[]) : []), { attempt: build.attempt, detail, job_url: build.job_url }];
-    await this.store.setBuildState(build.id, 'pending', this.now(), {
+    const earlier: EarlierAttempt[] = [...build.earlier_attempts, { attempt: build.attempt, detail, job_url: build.job_url }];
+    const delayMs = immediate ? 0 : next.delayMs;
+    await ctx.store.setBuildState(build.id, 'pending', ctx.now(), {
       attempt: next.attempt,
-      submit_key: attemptKey(build.submit_key, build.backend, next.attempt),
-      not_before: new Date(this.clock().getTime() + next.delayMs).toISOString(),
-      earlier_attempts: JSON.stringify(earlier),
+      submit_key: this.backend(build).attemptKey(build.submit_key, next.attempt),
+      not_before: new Date(ctx.clock().getTime() + delayMs).toISOString(),
+      earlier_attempts: earlier,
       external_id: null,
       job_url: null,
       log_url: null,
@@ -166,157 +155,39 @@ export class BuildRunner {
       started_at: null,
       finished_at: null,
       detail: null,
+      uncertain_since: null,
+      next_check_at: null,
     });
-    this.events.buildRetried(build, detail);
-    this.logger.warn('infrastructure failure; will submit again', { build: build.submit_key, attempt: next.attempt, after_ms: next.delayMs, reason: detail });
+    ctx.events.buildRetried(build, detail);
+    ctx.logger.warn('infrastructure failure; will submit again', { build: build.submit_key, attempt: next.attempt, after_ms: delayMs, reason: detail });
   }
 
-  /** Cancels a build of a superseded or closed request. */
+  /** Cancels a build of a superseded, closed or cancelled request. */
   async cancel(build: BuildRow): Promise<void> {
-    const target = this.config.targets[build.target];
-    try {
-      if (build.external_id && build.backend === 'lava') {
-        await this.backends.lava.cancelJob(Number(build.external_id));
-      } else if (build.external_id && target) {
-        const [queue, job] = build.external_id.split('/');
-        await this.backends.cbuild.cancel(queue, job);
-      }
-      await this.setState(build, 'cancelled', {
-        detail: 'cancelled: the proposal has a newer revision or was closed',
-        finished_at: this.now(),
-      });
-      this.logger.info('cancelled build', { build: build.submit_key });
-    } catch (err) {
-      this.logger.error('cannot cancel build', { build: build.submit_key, error: err });
-    }
+    await this.backend(build).cancel(build);
+    await this.setState(build, 'cancelled', {
+      detail: 'cancelled: the proposal has a newer revision or was closed',
+      finished_at: this.ctx().now(),
+      uncertain_since: null,
+      next_check_at: null,
+    });
+    this.ctx().logger.info('cancelled build', { build: build.submit_key });
   }
 
   /** Polls one submitted build and records its progress; on completion fetches its test results. */
-  async poll(build: BuildRow): Promise<void> {
-    const update = build.backend === 'lava' ? await this.pollLava(build) : await this.pollNative(build);
+  async poll(build: BuildRow, request: RequestRow): Promise<void> {
+    const ctx = this.ctx();
+    const update = await this.backend(build).poll(build, request, requestJobName(ctx.config, request));
     if (!update) return;
     if (update.state === 'infra') return this.infrastructureFailure(build, update.patch);
+    const patch: BuildPatch = { ...update.patch };
     if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
-      try {
-        const summary = await fetchTestSummary(this.backends.cbuild, update.resultsDirUrl);
-        if (summary) update.patch.test_summary = JSON.stringify(summary.counts);
-        if (summary?.warnings.length) this.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
-      } catch (err) {
-        this.logger.error('cannot fetch test results', { build: build.submit_key, error: err });
-      }
+      const summary = await ctx.guard.item('fetch test results', { build: build.submit_key }, () =>
+        fetchTestSummary(ctx.results, update.resultsDirUrl!, ctx.config.results),
+      );
+      if (summary) patch.test_summary = summary.counts;
+      if (summary?.warnings.length) ctx.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
     }
-    await this.setState(build, update.state, update.patch);
+    await this.setState(build, update.state, patch);
   }
-
-  private async pollNative(build: BuildRow): Promise<PollUpdate | undefined> {
-    const [queue, jobName] = (build.external_id ?? '').split('/');
-    const job = await this.backends.cbuild.getJob(queue, jobName);
-    const patch: PollUpdate['patch'] = { started_at: job.started_at ?? undefined, finished_at: job.finished_at ?? undefined };
-    const resultsDirUrl = job.result_dir_url ?? undefined;
-    if (job.log_url) patch.log_url = job.log_url;
-    if (resultsDirUrl) patch.results_url = resultsDirUrl;
-    switch (job.state) {
-      case 'queued':
-        return build.state === 'queued' ? undefined : { state: 'queued', patch };
-      case 'running':
-        return { state: 'running', patch };
-      case 'complete':
-        return { state: 'passed', patch, resultsDirUrl };
-      case 'failed':
-        return { state: 'failed', patch, resultsDirUrl };
-      case 'lost':
-        return { state: 'infra', patch: { ...patch, detail: `CBuild host ${job.host ?? '?'} stopped answering during the build` } };
-      case 'cancelled':
-        return { state: 'infra', patch: { ...patch, detail: 'CBuild cancelled the job' } };
-      default:
-        throw new Error(`CBuild reported an unknown state ${JSON.stringify(job.state)} for ${queue}/${jobName}`);
-    }
-  }
-
-  private async pollLava(build: BuildRow): Promise<PollUpdate | undefined> {
-    const lava = this.backends.lava;
-    const id = Number(build.external_id);
-    const job = await lava.showJob(id);
-    const patch: PollUpdate['patch'] = {
-      started_at: job.start_time?.toISOString(),
-      finished_at: job.end_time?.toISOString(),
-      log_url: lava.logUrl(id),
-    };
-    if (job.state !== 'Finished') {
-      const state: BuildState = job.state === 'Running' || job.state === 'Canceling' ? 'running' : 'queued';
-      return state === build.state && !patch.started_at ? undefined : { state, patch };
-    }
-    if (job.health === 'Incomplete') {
-      const reason = job.failure_comment ?? (await this.lavaErrorMessage(id)) ?? 'LAVA gave no reason';
-      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} ended Incomplete: ${reason}` } };
-    }
-    if (job.health === 'Canceled') {
-      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} was cancelled by the lab` } };
-    }
-    // Complete is infrastructure health only: the build's own verdict is its `build` test case.
-    const results = await lava.jobResults(id);
-    const buildCase = results.find((r) => r.name === 'build' && r.suite !== 'lava');
-    if (!buildCase) {
-      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} finished without recording a build result` } };
-    }
-    const resultsDirUrl = await this.lavaResultsDir(build, job.device ?? null);
-    if (resultsDirUrl) patch.results_url = resultsDirUrl;
-    return { state: buildCase.result === 'pass' ? 'passed' : 'failed', patch, resultsDirUrl };
-  }
-
-  /**
-   * Why an Incomplete job failed. lava-server 2023.01 leaves failure_comment
-   * empty and only `scheduler.jobs.list(verbose)` carries error_msg.
-   */
-  private async lavaErrorMessage(id: number): Promise<string | undefined> {
-    const jobs = await this.backends.lava.listJobs({ state: 'Finished', health: 'Incomplete', limit: 100, verbose: true });
-    const job = jobs.find((j) => j.id === id);
-    return job?.error_msg ? `${job.error_msg}${job.error_type ? ` (${job.error_type} error)` : ''}` : undefined;
-  }
-
-  /**
-   * The result directory the LAVA job published to: `<arch>-<distro>-cbuildN-<host>-<target>`.
-   * The host is the device's hostname, which is the LAVA device name only when
-   * the lab sets it so; prefer that match, else the one directory for the target.
-   */
-  private async lavaResultsDir(build: BuildRow, device: string | null): Promise<string | undefined> {
-    const request = await this.store.request(build.request_id);
-    if (!request) return undefined;
-    const job = this.cbuildJob(request);
-    const candidates = (await this.backends.cbuild.listResultDirs(job)).filter((d) => d.endsWith(`-${build.target}`));
-    const dir = candidates.find((d) => device !== null && d.endsWith(`-${device}-${build.target}`)) ?? (candidates.length === 1 ? candidates[0] : undefined);
-    return dir ? this.backends.cbuild.resultDirUrl(job, dir) : undefined;
-  }
-}
-
-/**
- * The bzr revision specifier of a request's revision: `revid:<id>`, or, for a
- * build scheduled by revno (Launchpad's API cannot map an old revno to its id),
- * `revno:<n>` as stored.
- */
-export function revisionSpec(revision: string): string {
-  return /^revno:\d+$/.test(revision) ? revision : `revid:${revision}`;
-}
-
-interface PollUpdate {
-  state: BuildState;
-  patch: Partial<Pick<BuildRow, 'started_at' | 'finished_at' | 'log_url' | 'results_url' | 'detail' | 'test_summary'>> & {
-    started_at?: string;
-    finished_at?: string;
-  };
-  resultsDirUrl?: string;
-}
-
-/**
- * A submission refused for lack of devices is the lab's problem; a bad
- * definition or name is the bot's; a network failure is undecided (null).
- */
-export function classifySubmitError(err: unknown): { state: BuildState; detail: string } | null {
-  if (err instanceof HttpError) return null;
-  const message = err instanceof Error ? err.message : String(err);
-  const fault = err as { faultCode?: number; faultString?: string };
-  if (fault.faultCode === 400 && /Device unavailable/i.test(fault.faultString ?? '')) {
-    return { state: 'infra', detail: `LAVA refused the job: ${fault.faultString}` };
-  }
-  return { state: 'error', detail: message };
 }

@@ -5,54 +5,45 @@
  * across restarts; comments from anyone else (or the bot itself) are recorded
  * as ignored and never answered, so there is no reply loop.
  */
-import { LaunchpadError, type LaunchpadClient } from '../launchpad/client.js';
+import { LaunchpadError } from '../launchpad/client.js';
 import type { CodeReviewComment } from '../launchpad/wire.js';
-import type { Store } from '../store/store.js';
-import type { BotConfig } from '../config/config.js';
-import type { Logger } from '../log.js';
 import type { CommandRow, ProposalRow } from '../core/model.js';
 import { parseCommand, personName } from '../core/commands.js';
-import { plannedBuilds, projectOf } from '../core/rollout.js';
-import { composeCommandReply } from '../core/report.js';
+import { plannedBuilds } from '../core/rollout.js';
+import { tipRevision } from '../core/plan.js';
+import { composeCommandReply, listSome } from '../core/report.js';
+import { projectOf } from '../vcs/index.js';
+import type { CycleContext } from './context.js';
 import type { RequestMaker } from './requests.js';
 
-export interface CommandContext {
-  store: Store;
-  launchpad: LaunchpadClient;
-  config: BotConfig;
-  requests: RequestMaker;
-  logger: Logger;
-  now: () => string;
-}
+/** A cycle's context and the request maker, for acting on commands. */
+type CommandContext = CycleContext & { requests: RequestMaker };
 
 export interface CommandsResult {
   acted: number;
   ignored: number;
-  errors: number;
 }
 
 type NewCommand = Omit<CommandRow, 'id' | 'request_id' | 'created_at'>;
 
 /** Reads the watched proposals' comments and acts on new commands. */
-export async function actOnCommentCommands(ctx: CommandContext): Promise<CommandsResult> {
-  const result: CommandsResult = { acted: 0, ignored: 0, errors: 0 };
-  const trust = new TrustCache(ctx);
+export async function actOnCommentCommands(ctx: CycleContext, requests: RequestMaker): Promise<CommandsResult> {
+  const result: CommandsResult = { acted: 0, ignored: 0 };
+  const commandCtx: CommandContext = { ...ctx, requests };
+  const trust = new TrustCache(commandCtx);
   for (const proposal of await ctx.store.trackedProposals()) {
     if (!ctx.config.launchpad.statuses.includes(proposal.queue_status)) continue;
-    try {
+    await ctx.guard.item('read commands in comments', { proposal: proposal.web_link }, async () => {
       const known = await ctx.store.commandLinks(proposal.id);
       for (const comment of await ctx.launchpad.getComments(proposal.self_link)) {
         if (known.has(comment.self_link)) continue;
         // Comments from before the bot watched the proposal were not meant for it.
         if (Date.parse(comment.date_created) < Date.parse(proposal.first_seen_at)) continue;
-        const acted = await actOnComment(ctx, trust, proposal, comment);
+        const acted = await actOnComment(commandCtx, trust, proposal, comment);
         if (acted === 'acted') result.acted++;
         else if (acted === 'ignored') result.ignored++;
       }
-    } catch (err) {
-      result.errors++;
-      ctx.logger.error('cannot read commands in comments', { proposal: proposal.web_link, error: err });
-    }
+    });
   }
   return result;
 }
@@ -65,17 +56,17 @@ async function actOnComment(ctx: CommandContext, trust: TrustCache, proposal: Pr
   const base = { proposal_id: proposal.id, comment_link: comment.self_link, author };
   if (!(await trust.trusted(comment.author_link, author))) {
     const verb = 'verb' in parsed ? parsed.verb : 'rebuild';
-    await ctx.store.recordCommand({ ...base, verb, targets: null, state: 'ignored', outcome: `~${author} is not trusted: ${parsed.line}` }, {}, ctx.now());
+    await ctx.store.recordCommand({ ...base, verb, targets: [], state: 'ignored', outcome: `~${author} is not trusted: ${parsed.line}` }, {}, ctx.now());
     log.warn('ignored a command from someone not trusted', { line: parsed.line });
     return 'ignored';
   }
   if ('error' in parsed) {
-    await refuse(ctx, proposal, { ...base, verb: 'rebuild', targets: null }, `could not act on "${parsed.line}": ${parsed.error}.`);
+    await refuse(ctx, proposal, { ...base, verb: 'rebuild', targets: [] }, `could not act on "${parsed.line}": ${parsed.error}.`);
     log.warn('refused a command', { line: parsed.line, reason: parsed.error });
     return 'acted';
   }
-  if (parsed.verb === 'cancel') await cancel(ctx, proposal, { ...base, verb: 'cancel', targets: null });
-  else await rebuild(ctx, proposal, { ...base, verb: 'rebuild', targets: JSON.stringify(parsed.targets) }, parsed.targets);
+  if (parsed.verb === 'cancel') await cancel(ctx, proposal, { ...base, verb: 'cancel', targets: [] });
+  else await rebuild(ctx, proposal, { ...base, verb: 'rebuild', targets: parsed.targets }, parsed.targets);
   log.info('acted on a command', { line: parsed.line });
   return 'acted';
 }
@@ -90,7 +81,7 @@ async function cancel(ctx: CommandContext, proposal: ProposalRow, command: Omit<
     await refuse(ctx, proposal, command, 'nothing to cancel: no build of this proposal is running.');
     return;
   }
-  const which = active.map((r) => `revision ${r.revno} (request ${r.id})`).join(', ');
+  const which = listSome(active.map((r) => `request ${r.id}`), 5);
   const text = `cancelled the builds of ${which}; their results will not be posted.`;
   await ctx.store.recordCommand(
     { ...command, state: 'done', outcome: text },
@@ -104,44 +95,30 @@ async function rebuild(ctx: CommandContext, proposal: ProposalRow, command: Omit
   const known = Object.keys(config.targets);
   const unknown = asked.filter((t) => !known.includes(t));
   if (unknown.length) {
-    await refuse(ctx, proposal, command, `cannot rebuild: no target ${unknown.join(', ')} (targets are ${known.join(', ')}).`);
+    await refuse(ctx, proposal, command, `cannot rebuild: no target ${listSome(unknown, 5)} (targets are ${listSome(known, 20)}).`);
     return;
   }
-  const source = await store.branch(proposal.source_branch_link);
-  if (!source?.last_scanned_id) {
-    await refuse(ctx, proposal, command, 'cannot rebuild: Launchpad has not scanned the source branch yet.');
+  const source = tipRevision(await store.sourceTip(proposal.source.link), config.launchpad.branchUrl);
+  if (!source) {
+    await refuse(ctx, proposal, command, 'cannot rebuild: Launchpad has not scanned the source yet.');
     return;
   }
   const targets = asked.length ? known.filter((t) => asked.includes(t)) : known;
-  const project = projectOf(proposal.target_branch);
+  const project = projectOf(proposal.target);
   const builds = plannedBuilds(config.rollout, targets, project, proposal.self_link);
   if (builds.length === 0) {
     await refuse(ctx, proposal, command, `cannot rebuild: every backend is turned off for ${targets.join(', ')}.`);
     return;
   }
   const latest = await store.latestRequestOf(proposal.id);
-  let baseRequestId = latest?.revision_id === source.last_scanned_id ? latest.base_request_id : null;
+  let baseRequestId = latest?.revision.id === source.revision.id ? latest.base_request_id : null;
   if (baseRequestId === null) {
-    const target = await store.branch(proposal.target_branch_link);
-    if (target?.last_scanned_id) {
-      baseRequestId = await ctx.requests.baseline(
-        { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count },
-        plannedBuilds(config.rollout, known, project, null),
-      );
-    }
+    const base = tipRevision(await store.sourceTip(proposal.target.link), config.launchpad.branchUrl);
+    if (base) baseRequestId = await ctx.requests.baseline(base, plannedBuilds(config.rollout, known, project, null));
   }
   const { request, superseded } = await ctx.requests.createForCommand(
-    { ...command, state: 'done', outcome: `rebuilding revision ${source.revision_count} on ${targets.join(', ')}` },
-    {
-      kind: 'proposal',
-      origin: 'rebuild',
-      requestedBy: command.author,
-      proposalId: proposal.id,
-      baseRequestId,
-      branch: proposal.source_branch,
-      revisionId: source.last_scanned_id,
-      revno: source.revision_count,
-    },
+    { ...command, state: 'done', outcome: `rebuilding on ${targets.join(', ')}` },
+    { kind: 'proposal', origin: 'rebuild', requestedBy: command.author, proposalId: proposal.id, baseRequestId, ...source },
     builds,
   );
   ctx.logger.info('rebuild requested in a comment', { request: request.id, by: command.author, superseded: superseded.join(',') || undefined });

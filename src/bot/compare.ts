@@ -1,13 +1,16 @@
 /**
  * Comparing a passed build's DejaGnu results with its baseline build (the
- * target branch at the branch point, same target, same backend), the way GCC's
+ * target at the branch point, same target, same backend), the way GCC's
  * contrib/compare_tests does. The full report is published next to the
  * build's results as `testsuite-diff.txt`, as CBuild did, and linked from the
- * comment; the comment itself carries counts and the first regressions.
+ * comment; the comment itself carries counts, the first regressions, and the
+ * warnings that say the comparison may be incomplete.
  */
 import type { CBuildClient } from '../cbuild/client.js';
-import { compareSums, formatCompareReport, parseSum, type Manifest } from '../results/index.js';
+import { compareSums, formatCompareReport, type Manifest } from '../results/index.js';
 import type { BuildComparison, BuildRow, RequestRow } from '../core/model.js';
+import { vcsFor } from '../vcs/index.js';
+import { fetchSum, sumFiles, type ResultLimits } from './results.js';
 
 /** How many names of each kind a comment lists before pointing at the full diff. */
 export const LISTED_NAMES = 10;
@@ -19,30 +22,35 @@ const BASELINE_TROUBLE: Partial<Record<BuildRow['state'], string>> = {
   error: 'could not be submitted',
 };
 
+/** A baseline as a reviewer reads it: `lp:~linaro-toolchain/gcc-linaro/4.8 revision 6`, `lp:~…/+git/gcc-linaro:master @ 1a2b3c4`. */
+export function baselineLabel(request: RequestRow): string {
+  const vcs = vcsFor(request.source.vcs);
+  const revision = vcs.describeRevision(request.revision);
+  return request.source.vcs === 'git' ? `${vcs.describeSource(request.source)} @ ${revision}` : `${vcs.describeSource(request.source)} ${revision.replace(/ \(.*\)$/, '')}`;
+}
+
 export async function compareWithBaseline(
-  cbuild: CBuildClient,
+  results: CBuildClient,
   build: BuildRow,
   baseline: BuildRow | null,
   baseRequest: RequestRow | null,
-  manifest?: Manifest,
+  limits: ResultLimits,
+  manifest: Manifest | undefined,
+  /** Told when the full diff could not be published (the comparison itself stands). */
+  onDiffError: (err: unknown) => void,
 ): Promise<BuildComparison> {
-  if (!baseRequest) return { status: 'not-compared', reason: 'no baseline: the target branch had no scanned revision' };
-  const base = `lp:${baseRequest.branch} revision ${baseRequest.revno}`;
+  if (!baseRequest) return { status: 'not-compared', reason: 'no baseline: the target had no scanned revision' };
+  const base = baselineLabel(baseRequest);
   if (!baseline) return { status: 'not-compared', reason: `the baseline (${base}) has no build for this target and backend` };
   if (baseline.state !== 'passed') {
     return { status: 'not-compared', reason: `the baseline build of ${base} ${BASELINE_TROUBLE[baseline.state] ?? `is ${baseline.state}`}` };
   }
-  const mine = build.results_url ? cbuild.locateResultDir(build.results_url) : null;
-  const theirs = baseline.results_url ? cbuild.locateResultDir(baseline.results_url) : null;
+  const mine = build.results_url ? results.locateResultDir(build.results_url) : null;
+  const theirs = baseline.results_url ? results.locateResultDir(baseline.results_url) : null;
   if (!mine) return { status: 'not-compared', reason: 'this build published no results' };
   if (!theirs) return { status: 'not-compared', reason: `the baseline build of ${base} published no results` };
 
-  const sums = async (dir: { jobName: string; resultDir: string }) =>
-    (await cbuild.listResultFiles(dir.jobName, dir.resultDir)).filter((f) => f.type === 'file' && /\.sum(\.xz)?$/.test(f.name)).map((f) => f.name);
-  const [myFiles, baseFiles] = await Promise.all([sums(mine), sums(theirs)]);
-  const byTool = (names: string[]) => new Map(names.map((n) => [n.replace(/\.xz$/, ''), n]));
-  const myByTool = byTool(myFiles);
-  const baseByTool = byTool(baseFiles);
+  const [myByTool, baseByTool] = await Promise.all([sumFiles(results, mine), sumFiles(results, theirs)]);
   if (myByTool.size === 0) return { status: 'not-compared', reason: 'this build published no .sum files' };
 
   const counts = { regressions: 0, now_pass: 0, new_fail: 0, new_pass: 0, gone: 0, flaky: 0, already_tracked: 0 };
@@ -62,14 +70,9 @@ export async function compareWithBaseline(
       warnings.push(`${sumName} has no counterpart in the baseline`);
       continue;
     }
-    const fetch = async (dir: { jobName: string; resultDir: string }, file: string) => {
-      const body = await cbuild.fetchResultFile(dir.jobName, dir.resultDir, file, { decompress: file.endsWith('.xz') });
-      if (!body) throw new Error(`${file} disappeared from ${dir.jobName}/${dir.resultDir}`);
-      return parseSum(body, { source: `${dir.resultDir}/${file}` });
-    };
     let before, after;
     try {
-      [before, after] = await Promise.all([fetch(theirs, baseFile), fetch(mine, myFile)]);
+      [before, after] = await Promise.all([fetchSum(results, theirs, baseFile, limits), fetchSum(results, mine, myFile, limits)]);
     } catch (err) {
       return { status: 'not-compared', reason: `results could not be read: ${(err as Error).message}` };
     }
@@ -83,21 +86,21 @@ export async function compareWithBaseline(
     counts.already_tracked += result.alreadyTracked.length;
     regressions.push(...result.regressions.map((c) => `${c.tool}: ${c.name}`));
     newFailures.push(...result.newFailures.map((c) => `${c.tool}: ${c.name}`));
-    warnings.push(...result.warnings, ...[...before.warnings, ...after.warnings].map((w) => w.message));
+    warnings.push(...result.warnings, ...before.warnings.map((w) => `baseline ${w.message}`), ...after.warnings.map((w) => w.message));
     report.push(`=== ${sumName} ===`, '', formatCompareReport(result, { before, after }), '');
   }
   for (const sumName of baseByTool.keys()) if (!myByTool.has(sumName)) warnings.push(`${sumName} of the baseline is missing from this build`);
 
   let diffUrl: string | null = null;
   try {
-    await cbuild.uploadResultFile(mine.jobName, mine.resultDir, 'testsuite-diff.txt', report.join('\n'));
-    diffUrl = cbuild.resultDirUrl(mine.jobName, mine.resultDir) + 'testsuite-diff.txt';
+    await results.uploadResultFile(mine.jobName, mine.resultDir, 'testsuite-diff.txt', report.join('\n'));
+    diffUrl = results.resultDirUrl(mine.jobName, mine.resultDir) + 'testsuite-diff.txt';
   } catch (err) {
-    warnings.push(`the full diff could not be published: ${(err as Error).message}`);
+    onDiffError(err);
   }
   return {
     status: 'compared',
-    baseline: { branch: baseRequest.branch, revno: baseRequest.revno, revision: baseRequest.revision_id },
+    baseline: { label: base },
     counts,
     regressions: regressions.slice(0, LISTED_NAMES),
     newFailures: newFailures.slice(0, LISTED_NAMES),
@@ -105,3 +108,4 @@ export async function compareWithBaseline(
     warnings: [...new Set(warnings)].slice(0, LISTED_NAMES),
   };
 }
+

@@ -19,6 +19,10 @@ export interface BotEvents {
   requestReported(request: RequestRow, builds: readonly BuildRow[]): void;
   /** A comment reached Launchpad (or was printed, in a dry run). */
   commentPosted(comment: CommentRow): void;
+  /** A build is held because the bot's own configuration is wrong (template, token, queue). */
+  configurationError(build: BuildRow, detail: string): void;
+  /** Launchpad refused a comment for good (too many 4xx answers). */
+  commentFailed(comment: CommentRow, error: string): void;
 }
 
 export const NO_EVENTS: BotEvents = {
@@ -28,4 +32,6 @@ export const NO_EVENTS: BotEvents = {
   buildRetried() {},
   requestReported() {},
   commentPosted() {},
+  configurationError() {},
+  commentFailed() {},
 };

@@ -1,25 +1,16 @@
 /**
- * Builds nobody's proposal revision asked for: dailies of a branch tip (which
- * become the baselines proposals branched there are compared with), builds a
- * person schedules by hand (`cbuild-bot schedule`), and cancelling a request
- * (`cbuild-bot cancel`).
+ * Builds nobody's proposal revision asked for: dailies of a branch or ref tip
+ * (which become the baselines proposals branched there are compared with),
+ * builds a person schedules by hand (`cbuild-bot schedule`), and cancelling a
+ * request (`cbuild-bot cancel`).
  */
-import type { LaunchpadClient } from '../launchpad/client.js';
-import type { Store } from '../store/store.js';
-import type { BotConfig, DailyConfig } from '../config/config.js';
-import type { Logger } from '../log.js';
-import { BACKENDS, FINAL_BUILD_STATES, type Backend, type RequestRow } from '../core/model.js';
-import { checkBranchName } from '../core/names.js';
-import { plannedBuilds, projectOf } from '../core/rollout.js';
+import type { DailyConfig } from '../config/config.js';
+import { BACKENDS, FINAL_BUILD_STATES, type Backend, type RequestRow, type Revision, type SourceTipRow, type VcsKind } from '../core/model.js';
+import { tipRevision } from '../core/plan.js';
+import { plannedBuilds } from '../core/rollout.js';
+import { projectOf, sameSource, sourceOf, vcsFor } from '../vcs/index.js';
+import type { CycleContext } from './context.js';
 import type { RequestMaker } from './requests.js';
-
-export interface ManualContext {
-  store: Store;
-  launchpad: LaunchpadClient;
-  config: BotConfig;
-  requests: RequestMaker;
-  logger: Logger;
-}
 
 /** A bad `schedule`/`cancel` argument or an impossible request: the message names what was wrong. */
 export class ManualBuildError extends Error {
@@ -30,33 +21,51 @@ export class ManualBuildError extends Error {
 }
 
 export interface DailyOutcome {
-  branch: string;
+  /** How the daily's source is named, e.g. `lp:gcc-linaro/4.7`. */
+  source: string;
   /** The new request, or null when that revision was already built (or is not scanned yet). */
   request: RequestRow | null;
   message: string;
 }
 
-/** One daily: the branch tip on every target and backend in use, unless that revision was already built. */
-export async function runDaily(ctx: ManualContext, daily: DailyConfig): Promise<DailyOutcome> {
-  const branch = await ctx.launchpad.resolveBranch(daily.branch);
-  const name = checkBranchName(branch.unique_name);
-  if (!branch.last_scanned_id) return { branch: name, request: null, message: `${daily.branch}: Launchpad has not scanned the branch yet` };
-  const existing = await ctx.store.baselineFor(name, branch.last_scanned_id);
-  if (existing) {
-    return { branch: name, request: null, message: `${daily.branch} revision ${branch.revision_count} was already built (request ${existing.id})` };
-  }
-  const builds = plannedBuilds(ctx.config.rollout, Object.keys(ctx.config.targets), projectOf(name), null).map((b) => ({ ...b, shadow: false }));
-  const request = await ctx.requests.create(
-    { kind: 'baseline', origin: 'daily', proposalId: null, baseRequestId: null, branch: name, revisionId: branch.last_scanned_id, revno: branch.revision_count },
-    builds,
-  );
-  return { branch: name, request, message: `${daily.branch} revision ${branch.revision_count}: daily build queued as request ${request.id}` };
+/** A source named in the config or on the command line, read on Launchpad and recorded. */
+async function readSource(ctx: CycleContext, vcs: VcsKind, name: string, ref?: string): Promise<SourceTipRow> {
+  const v = vcsFor(vcs);
+  const link = await v.resolveLink(ctx.launchpad, name, ref);
+  const { tip } = await v.readTip(ctx.launchpad, link, await ctx.store.sourceTip(link), ctx.now());
+  v.checkSource(sourceOf(tip));
+  await ctx.store.upsertSourceTip(tip);
+  return tip;
 }
 
+function dailyName(daily: DailyConfig): string {
+  return 'branch' in daily ? daily.branch : daily.ref ? `${daily.repository} ${daily.ref}` : daily.repository;
+}
+
+/** One daily: the tip on every target and backend in use, unless that revision was already built. */
+export async function runDaily(ctx: CycleContext, requests: RequestMaker, daily: DailyConfig): Promise<DailyOutcome> {
+  const tip = 'branch' in daily ? await readSource(ctx, 'bzr', daily.branch) : await readSource(ctx, 'git', daily.repository, daily.ref);
+  const name = dailyName(daily);
+  const current = tipRevision(tip, ctx.config.launchpad.branchUrl);
+  if (!current) return { source: name, request: null, message: `${name}: Launchpad has not scanned it yet` };
+  const vcs = vcsFor(tip.vcs);
+  vcs.checkRevision(current.revision);
+  const revision = vcs.describeRevision(current.revision);
+  const existing = await ctx.store.baselineFor(current.source, current.revision.id!);
+  if (existing) return { source: name, request: null, message: `${name} ${revision} was already built (request ${existing.id})` };
+  const builds = plannedBuilds(ctx.config.rollout, Object.keys(ctx.config.targets), projectOf(current.source), null).map((b) => ({ ...b, shadow: false }));
+  const request = await requests.create(
+    { kind: 'baseline', origin: 'daily', proposalId: null, baseRequestId: null, ...current },
+    builds,
+  );
+  return { source: name, request, message: `${name} ${revision}: daily build queued as request ${request.id}` };
+}
+
+/** What to build by hand: a bzr branch (its tip, or a revno) or a git ref (its tip, or a commit). */
+export type ScheduleSource = { branch: string; revno?: number } | { repository: string; ref?: string; commit?: string };
+
 export interface ScheduleOptions {
-  /** lp:project[/series] or lp:~owner/project/name. */
-  branch: string;
-  revno?: number;
+  source: ScheduleSource;
   targets?: string[];
   backend: Backend | 'both';
   /** A proposal the bot watches (web or API link): its results are commented there. */
@@ -64,8 +73,19 @@ export interface ScheduleOptions {
   requestedBy: string;
 }
 
+/** The revision a manual build asks for, checked against what Launchpad says of the source. */
+function askedRevision(tip: SourceTipRow, source: ScheduleSource, current: Revision): Revision {
+  if ('branch' in source) {
+    if (source.revno === undefined || source.revno === tip.revno) return current;
+    if (source.revno < 1 || source.revno > (tip.revno ?? 0)) throw new ManualBuildError(`--revision ${source.revno}: ${source.branch} has revisions 1 to ${tip.revno}`);
+    // Launchpad's API cannot map an older revno to its revision id; bzr can, at checkout. Recorded as a revno, not as an id.
+    return { id: null, revno: source.revno };
+  }
+  return source.commit === undefined ? current : { id: source.commit, revno: null };
+}
+
 /** Records a manual build request; the caller submits its builds. */
-export async function scheduleBuild(ctx: ManualContext, options: ScheduleOptions): Promise<RequestRow> {
+export async function scheduleBuild(ctx: CycleContext, requests: RequestMaker, options: ScheduleOptions): Promise<RequestRow> {
   const { store, config } = ctx;
   const known = Object.keys(config.targets);
   const unknown = (options.targets ?? []).filter((t) => !known.includes(t));
@@ -73,62 +93,53 @@ export async function scheduleBuild(ctx: ManualContext, options: ScheduleOptions
   const targets = options.targets?.length ? known.filter((t) => options.targets!.includes(t)) : known;
   const backends = options.backend === 'both' ? BACKENDS : [options.backend];
 
-  const branch = await ctx.launchpad.resolveBranch(options.branch);
-  const name = checkBranchName(branch.unique_name);
-  if (!branch.last_scanned_id) throw new ManualBuildError(`--branch ${options.branch}: Launchpad has not scanned the branch yet`);
-  let revisionId = branch.last_scanned_id;
-  let revno = branch.revision_count;
-  if (options.revno !== undefined && options.revno !== branch.revision_count) {
-    if (options.revno < 1 || options.revno > branch.revision_count) {
-      throw new ManualBuildError(`--revision ${options.revno}: ${options.branch} has revisions 1 to ${branch.revision_count}`);
-    }
-    // Launchpad's API cannot map an older revno to its revision id; bzr can, at checkout.
-    revisionId = `revno:${options.revno}`;
-    revno = options.revno;
-  }
+  const given = options.source;
+  const named = 'branch' in given ? `--branch ${given.branch}` : `--repository ${given.repository}`;
+  const tip = 'branch' in given ? await readSource(ctx, 'bzr', given.branch) : await readSource(ctx, 'git', given.repository, given.ref);
+  const current = tipRevision(tip, config.launchpad.branchUrl);
+  if (!current) throw new ManualBuildError(`${named}: Launchpad has not scanned it yet`);
+  const revision = askedRevision(tip, given, current.revision);
+  vcsFor(tip.vcs).checkRevision(revision);
 
   let proposalId: number | null = null;
   let baseRequestId: number | null = null;
   if (options.mp) {
-    const proposal = await findProposal(store, options.mp);
-    if (proposal.source_branch !== name) {
-      throw new ManualBuildError(`--mp ${options.mp} proposes lp:${proposal.source_branch}, not ${options.branch} (lp:${name})`);
+    const proposal = await findProposal(ctx, options.mp);
+    if (!sameSource(proposal.source, current.source)) {
+      const describe = vcsFor(tip.vcs).describeSource;
+      throw new ManualBuildError(`--mp ${options.mp} proposes ${describe(proposal.source)}, not ${describe(current.source)}`);
     }
     proposalId = proposal.id;
-    const target = await store.branch(proposal.target_branch_link);
-    if (target?.last_scanned_id) {
-      baseRequestId = await ctx.requests.baseline(
-        { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count },
-        plannedBuilds(config.rollout, known, projectOf(target.unique_name), null),
-      );
-    }
+    const base = tipRevision(await store.sourceTip(proposal.target.link), config.launchpad.branchUrl);
+    if (base) baseRequestId = await requests.baseline(base, plannedBuilds(config.rollout, known, projectOf(base.source), null));
   }
-  return ctx.requests.create(
+  return requests.create(
     {
       kind: proposalId === null ? 'adhoc' : 'proposal',
       origin: 'schedule',
       requestedBy: options.requestedBy,
       proposalId,
       baseRequestId,
-      branch: name,
-      revisionId,
-      revno,
+      source: current.source,
+      sourceUrl: current.sourceUrl,
+      revision,
     },
     targets.flatMap((target) => backends.map((backend) => ({ target, backend }))),
   );
 }
 
-async function findProposal(store: Store, link: string) {
+async function findProposal(ctx: CycleContext, link: string) {
   const id = /\+merge\/(\d+)\/?$/.exec(link)?.[1];
-  const proposal = (await store.allProposals()).find(
+  const proposal = (await ctx.store.allProposals()).find(
     (p) => p.web_link === link || p.self_link === link || (id !== undefined && p.web_link.endsWith(`/+merge/${id}`)),
   );
-  if (!proposal) throw new ManualBuildError(`--mp ${link}: the bot does not watch this merge proposal (add its project or target branch to launchpad.watch)`);
+  if (!proposal) throw new ManualBuildError(`--mp ${link}: the bot does not watch this merge proposal (add its project or target to launchpad.watch)`);
   return proposal;
 }
 
 /** Ends a request by hand: its unfinished builds are flagged for cancellation. */
-export async function cancelRequest(store: Store, id: number, now: string): Promise<RequestRow> {
+export async function cancelRequest(ctx: CycleContext, id: number): Promise<RequestRow> {
+  const { store } = ctx;
   const request = await store.request(id);
   if (!request) throw new ManualBuildError(`request ${id} does not exist`);
   if (request.state !== 'active') {
@@ -138,6 +149,6 @@ export async function cancelRequest(store: Store, id: number, now: string): Prom
       throw new ManualBuildError(`request ${id} is ${request.state}: nothing to cancel`);
     }
   }
-  await store.endRequest(id, 'cancelled', now);
+  await store.endRequest(id, 'cancelled', ctx.now());
   return (await store.request(id))!;
 }

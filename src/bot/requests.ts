@@ -6,29 +6,36 @@
 import type { Store, NewBuild, NewRequestRecord } from '../store/store.js';
 import type { BotConfig } from '../config/config.js';
 import type { Logger } from '../log.js';
-import type { CommandRow, RequestRow } from '../core/model.js';
+import type { CommandRow, RequestRow, Revision, Source } from '../core/model.js';
 import type { BranchPoint } from '../core/plan.js';
-import { cbuildJobName, lavaJobName } from '../core/names.js';
+import { cbuildJobName } from '../core/names.js';
+import { vcsFor } from '../vcs/index.js';
+import type { BuildBackends } from '../backends/backend.js';
 import type { BotEvents } from './events.js';
+
+/** The CBuild job name of a request: also the results directory both backends publish to. */
+export function requestJobName(config: BotConfig, request: { id: number; source: Source; revision: Revision }): string {
+  return cbuildJobName(config.cbuild.product, vcsFor(request.source.vcs).jobStem(request.source, request.revision), request.id);
+}
 
 export class RequestMaker {
   constructor(
     private readonly store: Store,
+    private readonly backends: BuildBackends,
     private readonly config: () => BotConfig,
     private readonly events: BotEvents,
     private readonly logger: Logger,
     private readonly now: () => string,
   ) {}
 
-  /** The idempotency key of a build: CBuild queue/job name, or the LAVA job name. */
-  submitKey(requestId: number, branch: string, revno: number, b: NewBuild): string {
+  private submitKey(requestId: number, record: NewRequestRecord, b: NewBuild): string {
     const config = this.config();
-    const job = cbuildJobName(config.cbuild.product, branch, revno, requestId);
-    return b.backend === 'native' ? `${config.targets[b.target].cbuild.queue}/${job}` : lavaJobName(requestId, b.target, job);
+    const job = requestJobName(config, { id: requestId, source: record.source, revision: record.revision });
+    return this.backends[b.backend].submitKey(requestId, config.targets[b.target], b.target, job);
   }
 
   async create(record: NewRequestRecord, builds: readonly NewBuild[]): Promise<RequestRow> {
-    const id = await this.store.createRequest(record, builds, (requestId, b) => this.submitKey(requestId, record.branch, record.revno, b), this.now());
+    const id = await this.store.createRequest(record, builds, (requestId, b) => this.submitKey(requestId, record, b), this.now());
     return this.announce(id);
   }
 
@@ -42,7 +49,7 @@ export class RequestMaker {
       command,
       record,
       builds,
-      (id, b) => this.submitKey(id, record.branch, record.revno, b),
+      (id, b) => this.submitKey(id, record, b),
       this.now(),
     );
     return { request: await this.announce(requestId), superseded };
@@ -53,13 +60,13 @@ export class RequestMaker {
    * another proposal) or created.
    */
   async baseline(base: BranchPoint, builds: readonly NewBuild[]): Promise<number> {
-    const existing = await this.store.baselineFor(base.branch, base.revisionId);
+    const existing = base.revision.id === null ? undefined : await this.store.baselineFor(base.source, base.revision.id);
     if (existing) return existing.id;
     const request = await this.create(
-      { kind: 'baseline', origin: 'branch-point', proposalId: null, baseRequestId: null, branch: base.branch, revisionId: base.revisionId, revno: base.revno },
+      { kind: 'baseline', origin: 'branch-point', proposalId: null, baseRequestId: null, source: base.source, sourceUrl: base.sourceUrl, revision: base.revision },
       builds.map((b) => ({ ...b, shadow: false })),
     );
-    this.logger.info('new baseline request', { request: request.id, branch: base.branch, revno: base.revno });
+    this.logger.info('new baseline request', { request: request.id, source: vcsFor(base.source.vcs).describeSource(base.source) });
     return request.id;
   }
 

@@ -1,32 +1,64 @@
 /**
  * Test results of a finished build: the DejaGnu `.sum` files in its result
- * directory on the CBuild results host, parsed and counted per tool.
+ * directory on the CBuild results host, fetched within the configured limits
+ * (a small `.sum.xz` can decompress to gigabytes), parsed and counted per
+ * tool. Every problem names the file and the limit it broke.
  */
 import type { CBuildClient } from '../cbuild/client.js';
-import { parseSum, summarizeCounts } from '../results/sum.js';
+import { parseSum, summarizeCounts, type SumFile } from '../results/sum.js';
+import { longLineProblem } from '../results/bytes.js';
 import type { TestSummary } from '../core/model.js';
+
+export interface ResultLimits {
+  maxFileBytes: number;
+  maxLineBytes: number;
+}
+
+/** A result directory on the results host. */
+export interface ResultDir {
+  jobName: string;
+  resultDir: string;
+}
 
 export interface FetchedTestSummary {
   counts: TestSummary;
   warnings: string[];
 }
 
+/** Where a result directory URL points, or an error naming it. */
+export function locate(results: CBuildClient, url: string): ResultDir {
+  const located = results.locateResultDir(url);
+  if (!located) throw new Error(`${url} is not a result directory on the CBuild results host`);
+  return located;
+}
+
+/** The `.sum` files of a result directory by name (`gcc.sum`), preferring `gcc.sum` over `gcc.sum.xz` when both are there. */
+export async function sumFiles(results: CBuildClient, dir: ResultDir): Promise<Map<string, string>> {
+  const names = (await results.listResultFiles(dir.jobName, dir.resultDir)).filter((f) => f.type === 'file' && /\.sum(\.xz)?$/.test(f.name)).map((f) => f.name);
+  const byTool = new Map<string, string>();
+  for (const name of names.sort((a, b) => b.length - a.length)) byTool.set(name.replace(/\.xz$/, ''), name);
+  return byTool;
+}
+
+/** One `.sum` file, fetched (decompressed) and parsed within the limits. */
+export async function fetchSum(results: CBuildClient, dir: ResultDir, file: string, limits: ResultLimits): Promise<SumFile> {
+  const body = await results.fetchResultFile(dir.jobName, dir.resultDir, file, { decompress: file.endsWith('.xz'), maxBytes: limits.maxFileBytes });
+  if (!body) throw new Error(`${file} disappeared from ${dir.jobName}/${dir.resultDir}`);
+  const long = longLineProblem(body, limits.maxLineBytes);
+  if (long) throw new Error(`${file}: ${long} (results.maxLineBytes)`);
+  return parseSum(body, { source: `${dir.resultDir}/${file}` });
+}
+
 /** Null when the directory holds no `.sum` files (a build that broke before testing). */
-export async function fetchTestSummary(cbuild: CBuildClient, resultDirUrl: string): Promise<FetchedTestSummary | null> {
-  const located = cbuild.locateResultDir(resultDirUrl);
-  if (!located) throw new Error(`${resultDirUrl} is not a result directory on the CBuild results host`);
-  const files = (await cbuild.listResultFiles(located.jobName, located.resultDir))
-    .filter((f) => f.type === 'file' && /\.sum(\.xz)?$/.test(f.name))
-    // Prefer `gcc.sum` over `gcc.sum.xz` when both are there.
-    .filter((f, _, all) => !f.name.endsWith('.xz') || !all.some((o) => o.name === f.name.slice(0, -3)));
-  if (files.length === 0) return null;
+export async function fetchTestSummary(results: CBuildClient, resultDirUrl: string, limits: ResultLimits): Promise<FetchedTestSummary | null> {
+  const dir = locate(results, resultDirUrl);
+  const files = await sumFiles(results, dir);
+  if (files.size === 0) return null;
   const counts: TestSummary = {};
   const warnings: string[] = [];
-  for (const file of files) {
-    const body = await cbuild.fetchResultFile(located.jobName, located.resultDir, file.name, { decompress: file.name.endsWith('.xz') });
-    if (!body) continue;
-    const sum = parseSum(body, { source: file.name });
-    for (const w of sum.warnings) warnings.push(`${file.name}: ${w.message}`);
+  for (const file of files.values()) {
+    const sum = await fetchSum(results, dir, file, limits);
+    for (const w of sum.warnings) warnings.push(`${file}: ${w.message}`);
     for (const [tool, toolCounts] of Object.entries(summarizeCounts(sum))) {
       const total = (counts[tool] ??= {});
       for (const [status, n] of Object.entries(toolCounts)) if (n) total[status] = (total[status] ?? 0) + n;

@@ -9,7 +9,7 @@
  * something that is not the API (malformed JSON, missing fields), or the
  * caller passed a name CBuild would refuse.
  */
-import { bodyExcerpt, bodyText, type HttpClient, type HttpResponse } from '../http/client.js';
+import { bodyExcerpt, bodyText, ResponseTooLargeError, type HttpClient, type HttpResponse } from '../http/client.js';
 import type { Logger } from '../log.js';
 import {
   encodePathSegment,
@@ -19,12 +19,13 @@ import {
   jobNameProblem,
   queueNameProblem,
   resultDirProblem,
+  spawnRequestProblem,
   type CBuildHost,
   type CBuildJob,
   type DirectoryEntry,
   type SpawnRequest,
 } from './wire.js';
-import { xzDecompress } from './xz.js';
+import { XzTooLargeError, xzDecompress } from './xz.js';
 
 export interface CBuildClientOptions {
   /** Scheduler API root, e.g. `http://127.0.0.1:8080/scheduler/`. */
@@ -53,6 +54,17 @@ export class CBuildError extends Error {
 export interface FetchResultOptions {
   /** For a `.xz` file, return its decompressed contents (runs `xz -dc`); otherwise the raw bytes. Default false. */
   decompress?: boolean;
+  /** Refuse a file (decompressed) larger than this, with a ResultTooLargeError. */
+  maxBytes?: number;
+}
+
+/** A result file past the size limit: never read whole into memory. */
+export class ResultTooLargeError extends Error {
+  constructor(readonly file: string, readonly maxBytes: number, how: { size?: number; decompressed?: boolean } = {}) {
+    const what = how.size !== undefined ? ` (${how.size} bytes)` : how.decompressed ? ' once decompressed' : '';
+    super(`${file} is larger than the limit of ${maxBytes} bytes${what} (results.maxFileBytes)`);
+    this.name = 'ResultTooLargeError';
+  }
 }
 
 export class CBuildClient {
@@ -82,7 +94,7 @@ export class CBuildClient {
       method: 'PUT',
       url: this.jobUrl(queue, jobName),
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ branch: spec.branch, revision: spec.revision, revno: spec.revno, target: spec.target }),
+      body: JSON.stringify({ vcs: spec.vcs, source: spec.source, ref: spec.ref, url: spec.url, revision: spec.revision, revno: spec.revno, target: spec.target }),
     });
     if (res.statusCode !== 200 && res.statusCode !== 201) throw refusal(what, res, context);
     const job = readJob(parseJsonBody(what, res, context), what, context);
@@ -170,13 +182,22 @@ export class CBuildClient {
     const context = { job: jobName };
     checkNames(context, jobNameProblem(jobName) ?? resultDirProblem(resultDir) ?? fileNameProblem(file));
     const what = `fetching ${file} from ${resultDir} of ${jobName}`;
-    const res = await this.http.request({ url: this.fileUrl(jobName, resultDir, file) });
+    let res: HttpResponse;
+    try {
+      res = await this.http.request({ url: this.fileUrl(jobName, resultDir, file), maxBytes: options.maxBytes });
+    } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw new ResultTooLargeError(file, error.maxBytes);
+      throw error;
+    }
     if (res.statusCode === 404) return null;
     if (res.statusCode !== 200) throw refusal(what, res, context);
+    const maxBytes = options.maxBytes ?? Infinity;
+    if (res.body.length > maxBytes) throw new ResultTooLargeError(file, maxBytes, { size: res.body.length });
     if (!options.decompress || !file.endsWith('.xz')) return res.body;
     try {
-      return await xzDecompress(res.body, `${jobName}/${resultDir}/${file}`);
+      return await xzDecompress(res.body, `${jobName}/${resultDir}/${file}`, options.maxBytes);
     } catch (error) {
+      if (error instanceof XzTooLargeError) throw new ResultTooLargeError(file, maxBytes, { decompressed: true });
       throw new CBuildError(`${what}: ${(error as Error).message}`, context);
     }
   }
@@ -296,10 +317,8 @@ function readJob(value: unknown, what: string, context: { queue?: string; job?: 
   }
   if (!JOB_STATES.includes(job.state as never)) throw fail(`field "state" is ${JSON.stringify(job.state)}`);
   if (typeof job.cancel_requested !== 'boolean') throw fail('field "cancel_requested" is not a boolean');
-  const spec = job.spec as Record<string, unknown> | null;
-  if (typeof spec !== 'object' || spec === null || typeof spec.branch !== 'string' || typeof spec.revision !== 'string' || typeof spec.revno !== 'number' || typeof spec.target !== 'string') {
-    throw fail('field "spec" lacks branch, revision, revno or target');
-  }
+  const specProblem = spawnRequestProblem(job.spec);
+  if (specProblem) throw fail(`field "spec": ${specProblem}`);
   return value as CBuildJob;
 }
 

@@ -111,7 +111,7 @@ export class SimulatedHost {
     this.report('running');
     let outcome: BuildOutcome;
     try {
-      outcome = this.deps.toolchain.build({ ...job.spec, target: this.config.target, backend: 'native' });
+      outcome = this.deps.toolchain.build({ ...job.spec, target: this.config.target, backend: 'cbuild' });
     } catch (error) {
       this.deps.logger.error('simulated toolchain threw; marking the job lost', {
         host: this.config.name,

@@ -5,6 +5,7 @@
  */
 import type { CBuildHost, CBuildJob, DirectoryEntry, QueueSummary } from './wire.js';
 import { encodePathSegment } from './wire.js';
+import { describeSpec } from './scheduler.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -79,7 +80,7 @@ export function renderStatusPage(queues: QueueSummary[], hosts: CBuildHost[], jo
       escapeHtml(j.state + (j.cancel_requested && j.state === 'running' ? ' (cancelling)' : '')),
       escapeHtml(j.host ?? ''),
       link(j.result_dir_url, j.result_dir ?? ''),
-      escapeHtml(`${j.spec.branch} r${j.spec.revno}`),
+      escapeHtml(describeSpec(j.spec)),
       escapeHtml(j.spawned_at),
       escapeHtml(j.finished_at ?? ''),
     ]);

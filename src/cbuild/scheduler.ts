@@ -66,22 +66,24 @@ export class Scheduler {
     if (problem) throw new SchedulerError(problem, 400);
     const request = spec as SpawnRequest;
     const wanted: SpawnRequest = {
-      branch: request.branch,
-      revision: request.revision,
-      revno: request.revno,
+      vcs: request.vcs,
+      source: request.source,
+      ref: request.ref ?? null,
+      url: request.url,
+      revision: request.revision ?? null,
+      revno: request.revno ?? null,
       target: request.target,
     };
     for (const other of this.jobs.values()) {
       if (other.name !== name) continue;
       const sameSource =
-        other.spec.branch === wanted.branch &&
+        other.spec.vcs === wanted.vcs &&
+        other.spec.source === wanted.source &&
+        other.spec.ref === wanted.ref &&
         other.spec.revision === wanted.revision &&
         other.spec.revno === wanted.revno;
       if (!sameSource) {
-        throw new SchedulerError(
-          `job ${name} already exists in queue ${other.queue} for ${other.spec.branch} r${other.spec.revno} (${other.spec.revision})`,
-          409,
-        );
+        throw new SchedulerError(`job ${name} already exists in queue ${other.queue} for ${describeSpec(other.spec)}`, 409);
       }
       if (other.queue === queue && other.spec.target !== wanted.target) {
         throw new SchedulerError(`job ${name} already exists in queue ${queue} for target ${other.spec.target}`, 409);
@@ -190,4 +192,9 @@ export class Scheduler {
 
 function key(queue: string, name: string): string {
   return `${queue}/${name}`;
+}
+
+/** `~alice/gcc-linaro/fix r3 (alice@…)` or `~alice/gcc-linaro/+git/gcc-linaro refs/heads/fix @ 1a2b3c4…`, for messages and pages. */
+export function describeSpec(spec: SpawnRequest): string {
+  return spec.vcs === 'git' ? `${spec.source} ${spec.ref} @ ${spec.revision}` : `${spec.source} r${spec.revno}${spec.revision ? ` (${spec.revision})` : ''}`;
 }

@@ -7,18 +7,21 @@
  * simulator injects that itself.
  */
 
-/** Which revision of which branch to build, for which target. */
+/** Which revision of which source to build, for which target. */
 export interface BuildSpec {
-  /** Branch unique name without `lp:`, e.g. `~user/gcc-linaro/fix-neon` or `~linaro-toolchain/gcc-linaro/trunk`. */
-  branch: string;
-  /** bzr revision id, e.g. `user@example.com-20121105120000-abcdef0123456789`. */
-  revision: string;
-  /** bzr revno of that revision on that branch. */
-  revno: number;
+  vcs: 'bzr' | 'git';
+  /** bzr branch unique name (`~user/gcc-linaro/fix-neon`) or git repository unique name (`~user/gcc-linaro/+git/gcc-linaro`). */
+  source: string;
+  /** git: the ref, `refs/heads/fix-neon`; null for bzr. */
+  ref: string | null;
+  /** bzr revision id or git commit; null for a bzr build by revno. */
+  revision: string | null;
+  /** bzr revno; null for git. */
+  revno: number | null;
   /** Build target name from the config, e.g. `a9hf`, `x86_64`. */
   target: string;
   /** Which backend runs it; lets a scenario make the two disagree. */
-  backend: 'native' | 'lava';
+  backend: 'cbuild' | 'lava';
 }
 
 /** The files a finished build publishes to the results host, and how it went. */

@@ -38,13 +38,22 @@ export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['complete', 'fai
 export type HostState = 'lurking' | 'idle' | 'updating' | 'running';
 export const HOST_STATES: readonly HostState[] = ['lurking', 'idle', 'updating', 'running'];
 
-/** What to build. A job name denotes one source, so branch/revision/revno must agree wherever it is spawned. */
+/**
+ * What to build: one revision of a bzr branch or of a git ref. A job name
+ * denotes one source, so these fields must agree wherever it is spawned.
+ */
 export interface SpawnRequest {
-  /** Branch unique name without `lp:`, e.g. `~user/gcc-linaro/fix-neon`. */
-  branch: string;
-  /** bzr revision id. */
-  revision: string;
-  revno: number;
+  vcs: 'bzr' | 'git';
+  /** bzr: the branch unique name `~user/gcc-linaro/fix-neon`; git: the repository's `~user/gcc-linaro/+git/gcc-linaro`. */
+  source: string;
+  /** git: the ref built, `refs/heads/fix-neon`; null for bzr. */
+  ref: string | null;
+  /** Where the host fetches from: `lp:~user/gcc-linaro/fix-neon`, `https://git.launchpad.net/~user/gcc-linaro/+git/gcc-linaro`. */
+  url: string;
+  /** bzr revision id or git commit; null for a bzr build by revno. */
+  revision: string | null;
+  /** bzr revno; null for git. */
+  revno: number | null;
   /** Build target the bot expects from this queue, e.g. `a9hf`; the host's own target is what gets built. */
   target: string;
 }
@@ -178,14 +187,21 @@ export function resultDirProblem(name: string): string | null {
 /** Why `spec` is not a SpawnRequest, or null if it is. */
 export function spawnRequestProblem(spec: unknown): string | null {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return 'spawn request must be a JSON object';
-  const fields = spec as Record<string, unknown>;
-  for (const key of ['branch', 'revision', 'target'] as const) {
-    if (typeof fields[key] !== 'string' || (fields[key] as string).length === 0) {
-      return `spawn request field "${key}" must be a non-empty string`;
-    }
+  const f = spec as Record<string, unknown>;
+  if (f.vcs !== 'bzr' && f.vcs !== 'git') return 'spawn request field "vcs" must be "bzr" or "git"';
+  for (const key of ['source', 'url', 'target'] as const) {
+    if (typeof f[key] !== 'string' || (f[key] as string).length === 0) return `spawn request field "${key}" must be a non-empty string`;
   }
-  if (!Number.isInteger(fields.revno) || (fields.revno as number) < 1) {
-    return 'spawn request field "revno" must be a positive integer';
+  const text = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const positive = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  if (f.vcs === 'git') {
+    if (!text(f.ref)) return 'spawn request field "ref" must name the git ref';
+    if (!text(f.revision)) return 'spawn request field "revision" must be the git commit';
+    if (f.revno !== null && f.revno !== undefined) return 'spawn request field "revno" must be null for git';
+  } else {
+    if (f.ref !== null && f.ref !== undefined) return 'spawn request field "ref" must be null for bzr';
+    if (!(f.revision === null || text(f.revision))) return 'spawn request field "revision" must be a revision id or null';
+    if (!positive(f.revno)) return 'spawn request field "revno" must be a positive integer';
   }
   return null;
 }

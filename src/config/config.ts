@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 import cron from 'node-cron';
 import { validate, type Schema } from './schema.js';
 import { registerSecret } from '../secrets.js';
+import { refFormatProblem } from '../vcs/names.js';
 
-export type WatchTarget = { project: string } | { branch: string };
+/** What to watch: every proposal of a project (git and bzr), or those targeting a bzr branch or a git repository (or ref). */
+export type WatchTarget = { project: string } | { branch: string } | { repository: string; ref?: string };
 
 export interface TargetConfig {
   cbuild: { queue: string };
@@ -23,7 +25,8 @@ export type LavaMode = 'off' | 'shadow' | 'on';
 /** One level of rollout settings; unset values fall through to the less specific level. */
 export interface RolloutSetting {
   lava?: LavaMode;
-  native?: 'on' | 'off';
+  /** The native CBuild build (`native` is accepted in the file as its old name). */
+  cbuild?: 'on' | 'off';
   lavaPercent?: number;
 }
 
@@ -32,11 +35,8 @@ export interface RolloutConfig extends RolloutSetting {
   projects?: Record<string, RolloutSetting & { targets?: Record<string, RolloutSetting> }>;
 }
 
-export interface DailyConfig {
-  /** lp:project, lp:project/series or lp:~owner/project/name. */
-  branch: string;
-  schedule: string;
-}
+/** A daily build of a bzr branch tip (`lp:project[/series]`, `lp:~owner/project/name`) or a git ref (default: the repository's default branch). */
+export type DailyConfig = ({ branch: string } | { repository: string; ref?: string }) & { schedule: string };
 
 export interface BotConfig {
   launchpad: {
@@ -55,8 +55,11 @@ export interface BotConfig {
   commands: { trusted: string[] };
   infraRetries: { attempts: number; delaysSeconds: number[] };
   vote: boolean;
-  /** Target branch unique name → manifest file (absolute). */
+  /** Target source key (vcs/sourceKey: bzr unique name, or git `repository:ref`) → manifest file (absolute). */
   flakyManifests: Record<string, string>;
+  uncertainty: { settleSeconds: number; firstCheckSeconds: number };
+  comments: { maxRefusals: number };
+  results: { maxFileBytes: number; maxLineBytes: number };
   schedule: string;
   database: string;
   /** `listen`: host:port of the status page, JSON API and /metrics. */
@@ -122,12 +125,33 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   const config = value as BotConfig;
   config.dailies.forEach((d, i) => {
     if (!cron.validate(d.schedule)) problems.push(`dailies[${i}].schedule: ${JSON.stringify(d.schedule)} is not a valid cron expression`);
+    if ('ref' in d && d.ref !== undefined) refProblem(`dailies[${i}].ref`, d.ref, problems, 'repository' in d);
   });
+  config.launchpad.watch.forEach((w, i) => {
+    if ('ref' in w && w.ref !== undefined) refProblem(`launchpad.watch[${i}].ref`, w.ref, problems, 'repository' in w);
+  });
+  for (const key of Object.keys(config.flakyManifests)) {
+    const ref = key.split(':')[1];
+    if (ref !== undefined) refProblem(`flakyManifests.${key}`, ref, problems, true);
+  }
   const unknownTargets = (where: string, targets: Record<string, unknown> | undefined) => {
     for (const t of Object.keys(targets ?? {})) {
       if (!(t in config.targets)) problems.push(`${where}.${t}: no such target (targets are ${Object.keys(config.targets).join(', ')})`);
     }
   };
+  // `native` is the old name of the cbuild backend.
+  const levels: [string, RolloutSetting & { native?: 'on' | 'off' }][] = [['rollout', config.rollout]];
+  for (const [t, setting] of Object.entries(config.rollout.targets ?? {})) levels.push([`rollout.targets.${t}`, setting]);
+  for (const [p, project] of Object.entries(config.rollout.projects ?? {})) {
+    levels.push([`rollout.projects.${p}`, project]);
+    for (const [t, setting] of Object.entries(project.targets ?? {})) levels.push([`rollout.projects.${p}.targets.${t}`, setting]);
+  }
+  for (const [where, level] of levels) {
+    if (level.native === undefined) continue;
+    if (level.cbuild !== undefined && level.cbuild !== level.native) problems.push(`${where}: cbuild and native (its old name) disagree; keep cbuild`);
+    level.cbuild ??= level.native;
+    delete level.native;
+  }
   unknownTargets('rollout.targets', config.rollout.targets);
   for (const [project, setting] of Object.entries(config.rollout.projects ?? {})) unknownTargets(`rollout.projects.${project}.targets`, setting.targets);
   config.commands.trusted = config.commands.trusted.map((name) => name.replace(/^~/, ''));
@@ -152,6 +176,15 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   if (config.database !== ':memory:') config.database = resolvePath(config.database, baseDir);
   if (problems.length) throw new ConfigError(file, problems);
   return config;
+}
+
+function refProblem(where: string, ref: string, problems: string[], withRepository: boolean): void {
+  if (!withRepository) {
+    problems.push(`${where}: a ref belongs to a git repository; give "repository" too (or drop "ref")`);
+    return;
+  }
+  const problem = refFormatProblem(ref);
+  if (problem) problems.push(`${where}: ${JSON.stringify(ref)} is not a git ref name: it ${problem}`);
 }
 
 export function loadConfig(file: string): BotConfig {

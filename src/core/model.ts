@@ -1,26 +1,70 @@
-/** The bot's own vocabulary: rows as the store holds them, and the states they move through. */
+/**
+ * The bot's own vocabulary: what the store holds, decoded (booleans, parsed
+ * JSON, structured sources and revisions), and the states things move through.
+ * The store is the only place that knows how these are spelled in SQLite.
+ */
 
-export type Backend = 'native' | 'lava';
-export const BACKENDS: readonly Backend[] = ['native', 'lava'];
+/** The build backends: the native CBuild build and the same build as a LAVA job. */
+export type Backend = 'cbuild' | 'lava';
+export const BACKENDS: readonly Backend[] = ['cbuild', 'lava'];
+
+/** Version-control systems Launchpad hosts merge proposals for (bzr until 2025-12-11, git today). */
+export type VcsKind = 'bzr' | 'git';
+export const VCS_KINDS: readonly VcsKind[] = ['bzr', 'git'];
+
+/**
+ * Where a build's source is: a bzr branch (`path` its unique name
+ * `~owner/project/name`, no ref), or a ref of a git repository (`path` the
+ * repository's unique name `~owner/project/+git/name`, `ref` e.g.
+ * `refs/heads/topic`).
+ */
+export interface Source {
+  vcs: VcsKind;
+  path: string;
+  ref: string | null;
+}
+
+/** A source as Launchpad names it: the API link of the bzr branch or git ref entry. */
+export interface LinkedSource extends Source {
+  link: string;
+}
+
+/**
+ * One revision of a source, never ambiguous: a bzr revision id (with the
+ * branch's revno when it was seen), a bzr revno alone (a build scheduled by
+ * revno: the API cannot map an old revno to its id), or a git commit object
+ * name (no revno).
+ */
+export interface Revision {
+  id: string | null;
+  revno: number | null;
+}
 
 export type BuildState =
   | 'pending' // recorded, not yet submitted
-  | 'submitting' // submission started; after a crash the job may or may not exist
+  | 'submitting' // submission started; the job may or may not exist
   | 'queued'
   | 'running'
   | 'passed'
   | 'failed' // the change's fault: the build broke
   | 'infra' // the lab's fault: LAVA Incomplete, dead host, refused submission
   | 'cancelled'
-  | 'error'; // the bot could not submit it (bad template, 4xx): needs an operator
+  | 'held' // the bot's own configuration is wrong (template, credentials): waits for a fix
+  | 'error'; // the bot could not submit it for good: needs an operator
 
+/** States a build never leaves (`held` is left once the configuration is fixed). */
 export const FINAL_BUILD_STATES: ReadonlySet<BuildState> = new Set(['passed', 'failed', 'infra', 'cancelled', 'error']);
 
 export type RequestState = 'active' | 'superseded' | 'closed' | 'cancelled' | 'done';
 /** Requests whose builds are stopped: their results are not current. */
 export const ENDED_REQUEST_STATES: ReadonlySet<RequestState> = new Set(['superseded', 'closed', 'cancelled']);
-export type CommentKind = 'ack' | 'results' | 'command';
-export type CommentState = 'pending' | 'posting' | 'posted' | 'printed';
+/** `notice`: a one-off word on a proposal the bot cannot build (e.g. a name it cannot take). */
+export type CommentKind = 'ack' | 'results' | 'command' | 'notice';
+/**
+ * `withdrawn`: never posted because its request ended or its proposal
+ * closed first; `failed`: Launchpad refused it too many times.
+ */
+export type CommentState = 'pending' | 'posting' | 'posted' | 'printed' | 'withdrawn' | 'failed';
 export type ReviewVote = 'Approve' | 'Needs Fixing';
 
 /** Launchpad's proposal statuses after which nothing more will be merged. */
@@ -30,23 +74,28 @@ export interface ProposalRow {
   id: number;
   self_link: string;
   web_link: string;
-  source_branch_link: string;
-  source_branch: string;
-  target_branch_link: string;
-  target_branch: string;
+  source: LinkedSource;
+  target: LinkedSource;
   queue_status: string;
   http_etag: string | null;
-  tracked: number;
+  /** False once Launchpad says its status is not one the bot watches. */
+  tracked: boolean;
+  /** Why the bot cannot build it (a name or revision it cannot take); null when it can. */
+  unbuildable: string | null;
   first_seen_at: string;
   updated_at: string;
 }
 
-export interface BranchRow {
-  self_link: string;
-  unique_name: string;
-  bzr_identity: string;
-  last_scanned_id: string | null;
-  revision_count: number;
+/** What the bot last read of a bzr branch or git ref: its tip. */
+export interface SourceTipRow extends LinkedSource {
+  /** `lp:gcc-linaro`, `lp:~o/p/b`; for git the repository's git_identity. */
+  identity: string;
+  /** bzr last_scanned_id, git commit_sha1; null until Launchpad scanned it. */
+  tip: string | null;
+  /** bzr revision_count; null for git. */
+  revno: number | null;
+  /** Where a builder clones a git repository from (its git_https_url); null for bzr. */
+  repository_url: string | null;
   http_etag: string | null;
   checked_at: string;
 }
@@ -68,9 +117,10 @@ export interface RequestRow {
   requested_by: string | null;
   proposal_id: number | null;
   base_request_id: number | null;
-  branch: string;
-  revision_id: string;
-  revno: number;
+  source: Source;
+  /** Where builders fetch the source from (bzr: `lp:~o/p/b`; git: the repository's https URL). */
+  source_url: string;
+  revision: Revision;
   state: RequestState;
   superseded_by: number | null;
   created_at: string;
@@ -83,24 +133,28 @@ export interface BuildRow {
   target: string;
   backend: Backend;
   state: BuildState;
-  /** 1: a LAVA build in shadow rollout, recorded but never shown in comments. */
-  shadow: number;
+  /** A LAVA build in shadow rollout: recorded, never shown in comments. */
+  shadow: boolean;
   submit_key: string;
   external_id: string | null;
   job_url: string | null;
   log_url: string | null;
   results_url: string | null;
-  cancel_requested: number;
+  cancel_requested: boolean;
   detail: string | null;
-  test_summary: string | null;
-  /** JSON BuildComparison, once compared with the baseline (passed builds only). */
-  comparison: string | null;
+  test_summary: TestSummary | null;
+  /** Once compared with the baseline (passed builds only). */
+  comparison: BuildComparison | null;
   /** 1 for the first submission; more after infrastructure failures. */
   attempt: number;
   /** A retried build waits until then before it is submitted again. */
   not_before: string | null;
-  /** JSON EarlierAttempt[]: what went wrong with the attempts before this one. */
-  earlier_attempts: string | null;
+  /** What went wrong with the attempts before this one. */
+  earlier_attempts: EarlierAttempt[];
+  /** Since when a submission's fate is unknown (the job may appear yet); null when known. */
+  uncertain_since: string | null;
+  /** When to look for the job of an uncertain submission again. */
+  next_check_at: string | null;
   submitted_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -109,7 +163,7 @@ export interface BuildRow {
 
 export interface CommentRow {
   id: number;
-  /** Null only for a reply to a command that concerned no request. */
+  /** Null for a reply to a command that concerned no request, and for notices. */
   request_id: number | null;
   command_id: number | null;
   proposal_id: number;
@@ -122,6 +176,10 @@ export interface CommentRow {
   posted_link: string | null;
   last_error: string | null;
   vote: ReviewVote | null;
+  /** Since when a POST's fate is unknown (Launchpad may complete it yet); null when known. */
+  uncertain_since: string | null;
+  /** When to look for the marker of an uncertain post again. */
+  next_check_at: string | null;
   created_at: string;
   posted_at: string | null;
 }
@@ -135,8 +193,8 @@ export interface CommandRow {
   comment_link: string;
   author: string;
   verb: CommandVerb;
-  /** JSON string[]: the targets of a rebuild (empty: all). */
-  targets: string | null;
+  /** The targets of a rebuild (empty: all). */
+  targets: string[];
   /** done: acted on; refused: from a trusted person but not possible (reply says why); ignored: not trusted or the bot's own. */
   state: 'done' | 'refused' | 'ignored';
   outcome: string;
@@ -157,7 +215,8 @@ export interface EarlierAttempt {
 export type BuildComparison =
   | {
       status: 'compared';
-      baseline: { branch: string; revno: number; revision: string };
+      /** The baseline as a reviewer reads it, e.g. `lp:gcc-linaro revision 6` or `lp:gcc-linaro:master @ 1a2b3c4`. */
+      baseline: { label: string };
       /** compare_tests' six categories, plus regressions (PASS→FAIL), flaky flips and PASS→XFAIL. */
       counts: { regressions: number; now_pass: number; new_fail: number; new_pass: number; gone: number; flaky: number; already_tracked: number };
       /** The first regressions by name, `<tool>: <test>`. */
@@ -165,12 +224,13 @@ export type BuildComparison =
       /** The first new FAILs by name (not regressions, but need a look). */
       newFailures: string[];
       diffUrl: string | null;
+      /** Problems with the results files (truncated, garbled): the comparison may be incomplete. */
       warnings: string[];
     }
   | { status: 'not-compared'; reason: string };
 
 /** The hidden last line that lets the bot recognise its own comment on Launchpad. */
-export function commentMarker(requestId: number, kind: Exclude<CommentKind, 'command'>): string {
+export function commentMarker(requestId: number, kind: 'ack' | 'results'): string {
   return `${requestId}/${kind}`;
 }
 export function commandReplyMarker(commandId: number): string {

@@ -6,15 +6,17 @@
 import {
   FINAL_BUILD_STATES,
   FINAL_PROPOSAL_STATUSES,
-  type BranchRow,
   type BuildRow,
-  type CommentKind,
   type CommentRow,
   type ProposalRow,
   type RequestRow,
+  type Revision,
+  type Source,
+  type SourceTipRow,
 } from './model.js';
 import type { RolloutConfig } from '../config/config.js';
-import { plannedBuilds, projectOf, type PlannedBuild } from './rollout.js';
+import { plannedBuilds, type PlannedBuild } from './rollout.js';
+import { projectOf, sourceOf, vcsFor } from '../vcs/index.js';
 
 export interface PlanConfig {
   /** Proposal statuses that get builds. */
@@ -22,19 +24,22 @@ export interface PlanConfig {
   /** Target names, in config order. */
   targets: readonly string[];
   rollout: RolloutConfig;
+  /** Where builders fetch a bzr branch (`lp:{branch}`). */
+  branchUrl: string;
 }
 
-export interface BranchPoint {
-  branch: string;
-  revisionId: string;
-  revno: number;
+/** A revision of a source, with where builders fetch it. */
+export interface SourceRevision {
+  source: Source;
+  sourceUrl: string;
+  revision: Revision;
 }
 
-export interface NewRequest {
+/** The target revision proposals are compared with (its tip when the revision was seen). */
+export type BranchPoint = SourceRevision;
+
+export interface NewRequest extends SourceRevision {
   proposalId: number;
-  branch: string;
-  revisionId: string;
-  revno: number;
   builds: PlannedBuild[];
   /** The target branch revision the proposal is compared against (its tip when the revision was seen). */
   base: BranchPoint | null;
@@ -50,16 +55,26 @@ export interface RequestPlan {
   close: { requestId: number; reason: string }[];
 }
 
+/** A tip as a revision of its source, with where builders fetch it; null until Launchpad scanned it. */
+export function tipRevision(tip: SourceTipRow | undefined, branchUrl: string): SourceRevision | null {
+  if (!tip) return null;
+  const vcs = vcsFor(tip.vcs);
+  const revision = vcs.tipRevision(tip);
+  return revision ? { source: sourceOf(tip), sourceUrl: vcs.sourceUrl(tip, branchUrl), revision } : null;
+}
+
 /**
  * Which requests to create, supersede or close, given each tracked proposal's
- * current source branch state. A (proposal, revision) pair is built once: a
- * revision seen before (even a superseded one) is never requested again, unless
- * someone asks for a rebuild. A build scheduled by hand for a proposal is
- * never superseded by the planner: a person asked for that revision.
+ * current source tip. A (proposal, revision) pair is built once: a revision
+ * seen before (even a superseded one) is never requested again, unless
+ * someone asks for a rebuild — but a request closed because the proposal left
+ * the watched statuses does not count, so a proposal watched again is built
+ * again. A build scheduled by hand for a proposal is never superseded by the
+ * planner: a person asked for that revision.
  */
 export function planRequests(
   proposals: readonly ProposalRow[],
-  branches: ReadonlyMap<string, BranchRow>,
+  tips: ReadonlyMap<string, SourceTipRow>,
   requests: readonly RequestRow[],
   config: PlanConfig,
 ): RequestPlan {
@@ -74,7 +89,7 @@ export function planRequests(
   for (const proposal of proposals) {
     const own = byProposal.get(proposal.id) ?? [];
     const active = own.filter((r) => r.state === 'active');
-    const wanted = proposal.tracked === 1 && config.statuses.includes(proposal.queue_status);
+    const wanted = proposal.tracked && config.statuses.includes(proposal.queue_status);
     if (!wanted) {
       const reason = FINAL_PROPOSAL_STATUSES.has(proposal.queue_status)
         ? `proposal is ${proposal.queue_status}`
@@ -82,24 +97,23 @@ export function planRequests(
       for (const r of active) plan.close.push({ requestId: r.id, reason });
       continue;
     }
-    const branch = branches.get(proposal.source_branch_link);
-    if (!branch?.last_scanned_id) continue; // not scanned by Launchpad yet: nothing to build
-    const revision = branch.last_scanned_id;
+    if (proposal.unbuildable !== null) continue; // said once in a notice; nothing to build
+    const current = tipRevision(tips.get(proposal.source.link), config.branchUrl);
+    if (!current) continue; // not scanned by Launchpad yet: nothing to build
+    const revision = current.revision.id;
     for (const r of active) {
-      if (r.revision_id !== revision && r.origin !== 'schedule') plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
+      if (r.revision.id !== revision && r.origin !== 'schedule') plan.supersede.push({ requestId: r.id, proposalId: proposal.id });
     }
-    if (own.some((r) => r.revision_id === revision)) continue;
-    const project = projectOf(proposal.target_branch);
+    if (own.some((r) => r.revision.id === revision && r.state !== 'closed')) continue;
+    const project = projectOf(proposal.target);
     const builds = plannedBuilds(config.rollout, config.targets, project, proposal.self_link);
     if (builds.length === 0) continue; // every backend is off for this project: nothing to build
-    const target = branches.get(proposal.target_branch_link);
+    const base = tipRevision(tips.get(proposal.target.link), config.branchUrl);
     plan.create.push({
       proposalId: proposal.id,
-      branch: proposal.source_branch,
-      revisionId: revision,
-      revno: branch.revision_count,
+      ...current,
       builds,
-      base: target?.last_scanned_id ? { branch: target.unique_name, revisionId: target.last_scanned_id, revno: target.revision_count } : null,
+      base,
       baseBuilds: plannedBuilds(config.rollout, config.targets, project, null),
     });
   }
@@ -116,10 +130,11 @@ export interface BuildPlan {
 
 /**
  * What to do with each unfinished build; a retry waiting for its `not_before`
- * is left alone until then, and a build left `submitting` is recovered only if
- * it was left so before `recoverBefore` (another process may be submitting it).
+ * is left alone until then, a build whose submission's fate is unknown is
+ * looked for when its next check is due, and a build held for a
+ * configuration error waits for the fix.
  */
-export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>, now: string, recoverBefore: string): BuildPlan {
+export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>, now: string): BuildPlan {
   const plan: BuildPlan = { submit: [], recover: [], cancel: [], poll: [] };
   for (const b of builds) {
     if (FINAL_BUILD_STATES.has(b.state)) continue;
@@ -131,8 +146,9 @@ export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<nu
     } else if (b.state === 'pending') {
       if (!b.not_before || b.not_before <= now) plan.submit.push(b);
     } else if (b.state === 'submitting') {
-      if (b.updated_at < recoverBefore) plan.recover.push(b);
-    } else {
+      // Its fate is looked into when due: at once after a crash, then on the uncertainty schedule.
+      if (!b.next_check_at || b.next_check_at <= now) plan.recover.push(b);
+    } else if (b.state !== 'held') {
       plan.poll.push(b);
     }
   }
@@ -142,7 +158,7 @@ export function planBuilds(builds: readonly BuildRow[], requests: ReadonlyMap<nu
 export interface DueComment {
   requestId: number;
   proposalId: number;
-  kind: CommentKind;
+  kind: 'ack' | 'results';
 }
 
 /**

@@ -3,19 +3,29 @@
  * fixed-width tables; every comment ends with the hidden marker line the bot
  * uses to recognise its own comments after a restart.
  */
+import { createHash } from 'node:crypto';
 import { redact } from '../secrets.js';
-import { MARKER_PREFIX, commandReplyMarker, commentMarker, type BuildComparison, type EarlierAttempt, type ReviewVote, type BuildRow, type CommentKind, type ProposalRow, type RequestRow, type TestSummary } from './model.js';
+import { oneLine } from '../text.js';
+import { vcsFor } from '../vcs/index.js';
+import { MARKER_PREFIX, commandReplyMarker, commentMarker, type BuildComparison, type ReviewVote, type BuildRow, type ProposalRow, type RequestRow } from './model.js';
 
 export interface ComposedComment {
-  kind: Exclude<CommentKind, 'command'>;
+  kind: 'ack' | 'results';
   marker: string;
   subject: string;
   body: string;
   vote: ReviewVote | null;
 }
 
-/** Pads columns to their widest cell; the last column is left ragged. */
-export function textTable(header: string[], rows: string[][]): string {
+/** The first `max` items, then how many more: a reply stays short whatever it was sent. */
+export function listSome(items: readonly string[], max: number): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Pads columns to their widest cell; the last column is left ragged. Control characters in cells are shown escaped. */
+export function textTable(header: string[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((r) => r.map(oneLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -44,21 +54,39 @@ const RESULT_WORDS: Record<string, string> = {
   error: 'NOT SUBMITTED',
 };
 
-function backendName(b: BuildRow): string {
+export function backendName(b: Pick<BuildRow, 'backend'>): string {
   return b.backend === 'lava' ? 'LAVA' : 'CBuild';
 }
 
-function revisionLine(request: RequestRow, proposal: ProposalRow): string {
-  return `revision ${request.revno} (${request.revision_id}) of lp:${proposal.source_branch}`;
+function revisionLine(request: RequestRow): string {
+  const vcs = vcsFor(request.source.vcs);
+  return `${vcs.describeRevision(request.revision)} of ${vcs.describeSource(request.source)}`;
 }
 
 export function subjectFor(proposal: ProposalRow): string {
-  return `Re: [Merge] lp:${proposal.source_branch} into lp:${proposal.target_branch}`;
+  const vcs = vcsFor(proposal.source.vcs);
+  return `Re: [Merge] ${vcs.describeSource(proposal.source)} into ${vcs.describeSource(proposal.target)}`;
 }
 
 /** Every comment passes here: secrets that reached any text are masked before Launchpad sees them. */
-function withMarker(lines: string[], request: RequestRow, kind: Exclude<CommentKind, 'command'>): string {
+function withMarker(lines: string[], request: RequestRow, kind: 'ack' | 'results'): string {
   return redact([...lines, '', `${MARKER_PREFIX}${commentMarker(request.id, kind)}`].join('\n'));
+}
+
+/**
+ * The one word on a proposal the bot cannot build (a name or revision it
+ * cannot take): posted once per reason (its marker holds the reason's hash).
+ */
+export function composeNotice(proposal: ProposalRow, reason: string): { requestId: null; proposalId: number; kind: 'notice'; marker: string; subject: string; body: string; vote: null } {
+  const marker = `notice/${proposal.id}/${createHash('sha1').update(reason).digest('hex').slice(0, 12)}`;
+  const body = [
+    `cbuild-bot cannot build this proposal: ${reason}.`,
+    '',
+    'Nothing will be built for it until Launchpad shows a source and revision the bot can take; a new push is enough once the name or revision is fixed.',
+    '',
+    `${MARKER_PREFIX}${marker}`,
+  ].join('\n');
+  return { requestId: null, proposalId: proposal.id, kind: 'notice', marker, subject: subjectFor(proposal), body: redact(body), vote: null };
 }
 
 /** Why a request was made, when a person asked for it. */
@@ -84,7 +112,7 @@ export function composeCommandReply(proposal: ProposalRow, author: string, text:
 }
 
 function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[]): BuildRow[] {
-  const rank = (b: BuildRow) => targetOrder.indexOf(b.target) * 2 + (b.backend === 'native' ? 0 : 1);
+  const rank = (b: BuildRow) => targetOrder.indexOf(b.target) * 2 + (b.backend === 'cbuild' ? 0 : 1);
   return [...builds].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -102,7 +130,7 @@ export function composeAck(
   ]);
   const lines = [
     ...requestedByLine(request),
-    `cbuild-bot has queued ${revisionLine(request, proposal)} for build:`,
+    `cbuild-bot has queued ${revisionLine(request)} for build:`,
     '',
     textTable(['target', 'backend', 'job'], rows),
     '',
@@ -113,13 +141,8 @@ export function composeAck(
 
 const COUNT_COLUMNS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'UNRESOLVED', 'UNSUPPORTED'];
 
-/** A build's comparison with its baseline, once made. */
-function comparisonOf(b: BuildRow): BuildComparison | null {
-  return b.comparison ? (JSON.parse(b.comparison) as BuildComparison) : null;
-}
-
 function regressed(b: BuildRow): boolean {
-  const c = comparisonOf(b);
+  const c = b.comparison;
   return c?.status === 'compared' && c.counts.regressions > 0;
 }
 
@@ -148,7 +171,7 @@ export function requestOutcome(builds: readonly BuildRow[]): RequestOutcome {
 export function decideVote(builds: readonly BuildRow[]): ReviewVote | null {
   const outcome = requestOutcome(builds);
   if (outcome === 'failed' || outcome === 'regressed') return 'Needs Fixing';
-  if (outcome === 'passed' && builds.every((b) => comparisonOf(b)?.status === 'compared')) return 'Approve';
+  if (outcome === 'passed' && builds.every((b) => b.comparison?.status === 'compared')) return 'Approve';
   return null;
 }
 
@@ -168,9 +191,9 @@ export function composeResults(
   });
   const failed = sorted.filter((b) => b.state === 'failed');
   const infra = sorted.filter((b) => b.state === 'infra' || b.state === 'error');
-  const comparisons = sorted.map((b) => ({ build: b, comparison: comparisonOf(b) }));
+  const comparisons = sorted.map((b) => ({ build: b, comparison: b.comparison }));
   const where = (builds: BuildRow[]) => builds.map((b) => `${b.target} (${backendName(b)})`).join(', ');
-  const built = `cbuild-bot built ${revisionLine(request, proposal)}`;
+  const built = `cbuild-bot built ${revisionLine(request)}`;
   const headline = {
     failed: `${built}: the build FAILED on ${where(failed)}.`,
     regressed: `${built}: tests REGRESSED on ${where(sorted.filter(regressed))}.`,
@@ -183,8 +206,7 @@ export function composeResults(
   const testRows: string[][] = [];
   for (const b of sorted) {
     if (!b.test_summary) continue;
-    const summary = JSON.parse(b.test_summary) as TestSummary;
-    for (const [tool, counts] of Object.entries(summary)) {
+    for (const [tool, counts] of Object.entries(b.test_summary)) {
       testRows.push([b.target, backendName(b), tool, ...COUNT_COLUMNS.map((c) => String(counts[c] ?? 0))]);
     }
   }
@@ -196,11 +218,11 @@ export function composeResults(
     lines.push('', 'Infrastructure failures are problems of the build lab, not of this change:');
     for (const b of infra) lines.push(`  ${b.target} (${backendName(b)}): ${b.detail ?? 'no detail given'}`);
   }
-  const retried = sorted.filter((b) => b.earlier_attempts);
+  const retried = sorted.filter((b) => b.earlier_attempts.length > 0);
   if (retried.length) {
     lines.push('', 'Submitted again after infrastructure failures:');
     for (const b of retried) {
-      for (const a of JSON.parse(b.earlier_attempts!) as EarlierAttempt[]) {
+      for (const a of b.earlier_attempts) {
         lines.push(`  ${b.target} (${backendName(b)}) attempt ${a.attempt}: ${a.detail}${a.job_url ? ` (${a.job_url})` : ''}`);
       }
       lines.push(`  ${b.target} (${backendName(b)}) attempt ${b.attempt}: ${RESULT_WORDS[b.state] ?? b.state}`);
@@ -231,7 +253,7 @@ function comparisonLines(comparisons: { build: BuildRow; comparison: BuildCompar
   const lines: string[] = [];
   if (compared.length) {
     const base = compared[0].comparison.baseline;
-    lines.push('', `Test results compared with the branch point, lp:${base.branch} revision ${base.revno} (same target and backend):`, '');
+    lines.push('', `Test results compared with the branch point, ${base.label} (same target and backend):`, '');
     lines.push(
       textTable(
         ['target', 'backend', 'regressions', 'now pass', 'new FAIL', 'new PASS', 'gone', 'flaky', 'full diff'],

@@ -5,10 +5,11 @@
  */
 import type { LavaMode, RolloutConfig, RolloutSetting } from '../config/config.js';
 import { FINAL_BUILD_STATES, type Backend, type BuildRow, type ProposalRow, type RequestRow } from './model.js';
+import { projectOf } from '../vcs/index.js';
 
 export interface ResolvedRollout {
   lava: LavaMode;
-  native: 'on' | 'off';
+  cbuild: 'on' | 'off';
   lavaPercent: number;
 }
 
@@ -16,11 +17,6 @@ export interface PlannedBuild {
   target: string;
   backend: Backend;
   shadow: boolean;
-}
-
-/** The project of a branch unique name `~owner/project/name`. */
-export function projectOf(uniqueName: string): string {
-  return uniqueName.split('/')[1] ?? '';
 }
 
 /** The most specific setting wins: project+target, project, target, top level, then the defaults. */
@@ -32,7 +28,7 @@ export function resolveRollout(rollout: RolloutConfig, project: string, target: 
     rollout,
   ];
   const pick = <K extends keyof RolloutSetting>(key: K): RolloutSetting[K] => levels.find((l) => l?.[key] !== undefined)?.[key];
-  return { lava: pick('lava') ?? 'on', native: pick('native') ?? 'on', lavaPercent: pick('lavaPercent') ?? 100 };
+  return { lava: pick('lava') ?? 'on', cbuild: pick('cbuild') ?? 'on', lavaPercent: pick('lavaPercent') ?? 100 };
 }
 
 /**
@@ -69,7 +65,7 @@ export function plannedBuilds(
   const out: PlannedBuild[] = [];
   for (const target of targets) {
     const setting = resolveRollout(rollout, project, target);
-    if (setting.native === 'on') out.push({ target, backend: 'native', shadow: false });
+    if (setting.cbuild === 'on') out.push({ target, backend: 'cbuild', shadow: false });
     const lava = lavaModeFor(setting, proposalKey);
     if (lava !== 'off') out.push({ target, backend: 'lava', shadow: lava === 'shadow' });
   }
@@ -98,9 +94,9 @@ export function planRolloutChanges(
     if (FINAL_BUILD_STATES.has(b.state)) continue;
     const request = requests.get(b.request_id);
     if (!request) continue;
-    const setting = resolveRollout(rollout, projectOf(request.branch), b.target);
-    if (b.backend === 'native') {
-      if (setting.native === 'off' && b.state === 'pending') changes.withdraw.push(b);
+    const setting = resolveRollout(rollout, projectOf(request.source), b.target);
+    if (b.backend === 'cbuild') {
+      if (setting.cbuild === 'off' && b.state === 'pending') changes.withdraw.push(b);
       continue;
     }
     const proposal = request.proposal_id === null ? undefined : proposals.get(request.proposal_id);

@@ -32,6 +32,8 @@ export interface HttpRequest {
   /** Whether repeating the request is harmless; default true for GET/HEAD/PUT/DELETE. */
   idempotent?: boolean;
   followRedirect?: boolean;
+  /** Stop reading a body longer than this (ResponseTooLargeError): a huge answer never fills the memory. */
+  maxBytes?: number;
 }
 
 export interface HttpResponse {
@@ -55,6 +57,14 @@ export class HttpError extends Error {
   }
 }
 
+/** The answer's body was longer than the request's `maxBytes`; the download was stopped. */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly url: string, readonly maxBytes: number) {
+    super(`${url}: the answer is larger than ${maxBytes} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const RETRYABLE_CODES = new Set([
   'ETIMEDOUT',
@@ -67,6 +77,11 @@ const RETRYABLE_CODES = new Set([
 ]);
 /** Errors after which we know the server never saw the request, so even a POST may be repeated. */
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** Whether a failed request certainly never reached the server (refused, no such host): repeating it is safe. */
+export function isNeverSent(err: HttpError): boolean {
+  return err.code !== undefined && NEVER_SENT_CODES.has(err.code);
+}
 
 /** Seconds or an HTTP date → milliseconds from now; undefined if absent or unparsable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -121,14 +136,32 @@ export class HttpClient {
           attempt++;
           let response: HttpResponse;
           try {
-            const res = await this.got(req.url, {
+            const pending = this.got(req.url, {
               method,
               headers: req.headers,
               body: req.body,
               followRedirect: req.followRedirect ?? method === 'GET',
             });
+            let tooLarge = false;
+            if (req.maxBytes !== undefined) {
+              const max = req.maxBytes;
+              pending.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
+                if (!tooLarge && (progress.transferred > max || (progress.total ?? 0) > max)) {
+                  tooLarge = true;
+                  pending.cancel();
+                }
+              });
+            }
+            let res;
+            try {
+              res = await pending;
+            } catch (err) {
+              if (tooLarge) throw new AbortError(new ResponseTooLargeError(safeUrl(req.url), req.maxBytes!));
+              throw err;
+            }
             response = { statusCode: res.statusCode, headers: res.headers, body: res.rawBody, url: res.url };
           } catch (err) {
+            if (err instanceof AbortError) throw err;
             const code = (err as { code?: string }).code ?? 'ERROR';
             const retryable = RETRYABLE_CODES.has(code) && (idempotent || NEVER_SENT_CODES.has(code));
             const error = new HttpError(

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { redact, registerSecret, safeUrl } from '../secrets.js';
 import type { LaunchpadCredentials } from './credentials.js';
 import { plaintextAuthorization, type OAuthSigner } from './oauth.js';
-import type { Branch, CodeReviewComment, CodeReviewVote, CollectionPage, Entry, MergeProposal } from './wire.js';
+import type { Branch, CodeReviewComment, CodeReviewVote, CollectionPage, Entry, GitRef, GitRepository, MergeProposal } from './wire.js';
 
 export interface LaunchpadClientOptions {
   /** e.g. `https://api.launchpad.net/`; the client talks to `<serviceRoot>1.0/`. */
@@ -26,8 +26,13 @@ export interface LaunchpadClientOptions {
   logger?: Logger;
 }
 
-/** Where to list proposals: a project, or the proposals targeting one branch (`lp:` URL or `~owner/project/name`). */
-export type ProposalTarget = { project: string } | { branch: string };
+/**
+ * Where to list proposals: a project (git and bzr), the proposals targeting
+ * one bzr branch (`lp:` URL or `~owner/project/name`), or those targeting a
+ * git repository (`lp:project`, `lp:~owner/project/+git/name`), optionally
+ * one of its refs.
+ */
+export type ProposalTarget = { project: string } | { branch: string } | { repository: string; ref?: string };
 
 /** A conditional GET's outcome: unchanged since `knownEtag`, or the entry and its current ETag. */
 export type EntryResult<T> = { notModified: true } | { entry: T; etag: string };
@@ -68,9 +73,19 @@ export class LaunchpadAuthError extends LaunchpadError {
 /** Consumer key for anonymous requests, which Launchpad accepts unregistered. */
 const ANONYMOUS_CONSUMER = 'cbuild-bot';
 
+/** Launchpad's largest page (lazr.restful `max_batch_size`): the fewer pages, the cheaper a quiet cycle. */
+export const MAX_PAGE_SIZE = 300;
+
 export class LaunchpadClient {
   /** The API base, `<serviceRoot>1.0/`. */
   readonly apiRoot: string;
+  /**
+   * `<serviceRoot>devel/`, for the calls that exist only there (git
+   * repository and ref lookups, getMergeProposals on a repository or ref,
+   * webhooks). Every link it returns is rewritten to its 1.0 form, so an
+   * object has one identity whichever version named it.
+   */
+  readonly develRoot: string;
   /** Whether the client has credentials; Launchpad still decides whether the token may write. */
   readonly canWrite: boolean;
   private readonly signer: OAuthSigner;
@@ -80,6 +95,7 @@ export class LaunchpadClient {
   constructor(options: LaunchpadClientOptions) {
     const root = options.serviceRoot.endsWith('/') ? options.serviceRoot : options.serviceRoot + '/';
     this.apiRoot = root.endsWith('/1.0/') ? root : root + '1.0/';
+    this.develRoot = this.apiRoot.replace(/1\.0\/$/, 'devel/');
     this.http = options.http;
     this.logger = options.logger;
     this.canWrite = options.credentials !== undefined;
@@ -105,24 +121,50 @@ export class LaunchpadClient {
   }
 
   /**
+   * A git repository by `lp:` path (`lp:project` is the project's default
+   * repository; `lp:~owner/project/+git/name`). `git_repositories.getByPath`
+   * exists only in `devel`: in 1.0 the collection offers no lookup.
+   */
+  async resolveRepository(lpPath: string): Promise<GitRepository> {
+    const path = lpPath.replace(/^lp:/, '');
+    const url = `${this.develRoot}git_repositories?${new URLSearchParams({ 'ws.op': 'getByPath', path: JSON.stringify(path) })}`;
+    const repository = await this.getJson<GitRepository | null>(url);
+    if (repository === null) throw new LaunchpadError(`Launchpad has no git repository at ${lpPath}`, 404, 'GET', safeUrl(url), '');
+    return this.toApi10(repository);
+  }
+
+  /** A ref of a repository (`refs/heads/master`, or `master`); `getRefByPath` is `devel` only. */
+  async refByPath(repository: GitRepository, path: string): Promise<GitRef> {
+    const url = `${this.toDevel(repository.self_link)}?${new URLSearchParams({ 'ws.op': 'getRefByPath', path: JSON.stringify(path) })}`;
+    const ref = await this.getJson<GitRef | null>(url);
+    if (ref === null) throw new LaunchpadError(`${repository.git_identity} has no ref ${path}`, 404, 'GET', safeUrl(url), '');
+    return this.toApi10(ref);
+  }
+
+  /**
    * Every proposal in one of `statuses` (titles; empty = Launchpad's default,
-   * Work in progress + Needs review + Approved), across all pages. A branch
-   * lists the proposals targeting it. `lp:project[/series]` costs one extra
-   * request to resolve; pass the branch's unique name to avoid it.
+   * Work in progress + Needs review + Approved), across all pages of
+   * Launchpad's largest size. A branch or repository lists the proposals
+   * targeting it. `lp:` names cost one request to resolve (pass a bzr
+   * branch's unique name to avoid it).
    */
   async getMergeProposals(target: ProposalTarget, statuses: readonly string[]): Promise<MergeProposal[]> {
     let resource: string;
     if ('project' in target) {
       resource = this.apiRoot + encodePath(target.project);
-    } else {
+    } else if ('branch' in target) {
       const uniqueName = /^lp:(~[^/]+\/[^/]+\/[^/]+)$/.exec(target.branch)?.[1] ?? target.branch;
       resource = uniqueName.startsWith('lp:')
         ? (await this.resolveBranch(uniqueName)).self_link
         : this.apiRoot + encodePath(uniqueName.startsWith('~') ? uniqueName : '~' + uniqueName);
+    } else {
+      // getMergeProposals on a git repository or ref is `devel` only.
+      const repository = await this.resolveRepository(target.repository);
+      resource = this.toDevel(target.ref ? (await this.refByPath(repository, target.ref)).self_link : repository.self_link);
     }
     // JSON-encoded, as launchpadlib sends parameters without WADL options.
-    const query = new URLSearchParams({ 'ws.op': 'getMergeProposals', status: JSON.stringify(statuses) });
-    return this.getAllPages<MergeProposal>(`${resource}?${query}`);
+    const query = new URLSearchParams({ 'ws.op': 'getMergeProposals', status: JSON.stringify(statuses), 'ws.size': String(MAX_PAGE_SIZE) });
+    return (await this.getAllPages<MergeProposal>(`${resource}?${query}`)).map((mp) => this.toApi10(mp));
   }
 
   /** GET one entry; with `knownEtag`, a conditional GET that may answer "not modified". */
@@ -142,7 +184,7 @@ export class LaunchpadClient {
    * in no particular order, so they are sorted by creation date, then id.
    */
   async getComments(mpLink: string): Promise<CodeReviewComment[]> {
-    const comments = await this.getAllPages<CodeReviewComment>(`${mpLink.replace(/\/+$/, '')}/all_comments`);
+    const comments = await this.getAllPages<CodeReviewComment>(`${mpLink.replace(/\/+$/, '')}/all_comments?ws.size=${MAX_PAGE_SIZE}`);
     return comments.sort((a, b) => Date.parse(a.date_created) - Date.parse(b.date_created) || a.id - b.id);
   }
 
@@ -182,6 +224,21 @@ export class LaunchpadClient {
       url = page.next_collection_link;
     }
     return false;
+  }
+
+  /** An entry's links in their 1.0 form (an entry read through `devel` names devel links). */
+  private toApi10<T>(entry: T): T {
+    const out = { ...entry } as Record<string, unknown>;
+    for (const [key, value] of Object.entries(out)) {
+      if ((key === 'self_link' || key.endsWith('_link')) && typeof value === 'string' && value.startsWith(this.develRoot)) {
+        out[key] = this.apiRoot + value.slice(this.develRoot.length);
+      }
+    }
+    return out as T;
+  }
+
+  private toDevel(link: string): string {
+    return link.startsWith(this.apiRoot) ? this.develRoot + link.slice(this.apiRoot.length) : link;
   }
 
   private async getAllPages<T>(firstUrl: string): Promise<T[]> {

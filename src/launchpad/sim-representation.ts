@@ -4,16 +4,38 @@
  * links under the simulator's own root, and lazr.restful's ETag scheme.
  */
 import { createHash } from 'node:crypto';
-import type { Branch, CodeReviewComment, Entry, MergeProposal, PreviewDiff } from './wire.js';
+import type { Branch, CodeReviewComment, Entry, GitRef, GitRepository, MergeProposal, PreviewDiff } from './wire.js';
 import { REDACTED } from './wire.js';
-import type { BranchRecord, PersonRecord, PreviewDiffRecord, ProjectRecord, ProposalRecord, SimComment, SimState } from './sim-state.js';
+import type { BranchRecord, GitRepositoryRecord, PersonRecord, PreviewDiffRecord, ProjectRecord, ProposalRecord, SimComment, SimState } from './sim-state.js';
 
-/** Every URL the simulator hands out, from its root `http://127.0.0.1:PORT/`. */
+/** The web service versions the simulator serves: 1.0, and devel for what exists only there (git lookups). */
+export type ApiVersion = '1.0' | 'devel';
+
+/** Every URL the simulator hands out, from its root `http://127.0.0.1:PORT/`, for one API version. */
 export class Links {
   readonly api: string;
 
-  constructor(readonly root: string) {
-    this.api = `${root}1.0/`;
+  constructor(
+    readonly root: string,
+    readonly version: ApiVersion = '1.0',
+  ) {
+    this.api = `${root}${version}/`;
+  }
+
+  repository(uniqueName: string): string {
+    return this.api + uniqueName;
+  }
+
+  /** A ref entry: `<repository>/+ref/<name>`, the name being the path without `refs/heads/`, quoted as Python's `quote` does. */
+  ref(repositoryUniqueName: string, path: string): string {
+    const name = path.startsWith('refs/heads/') ? path.slice('refs/heads/'.length) : path;
+    const quoted = encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2F/g, '/');
+    return `${this.repository(repositoryUniqueName)}/+ref/${quoted}`;
+  }
+
+  /** Where the simulated git hosting would serve a repository (`git_https_url`). */
+  git(shortenedPath: string): string {
+    return `${this.root}git/${shortenedPath}`;
   }
 
   /** `resource_type_link` values: under the simulator's root, or wadllib cannot resolve them. */
@@ -280,6 +302,64 @@ export function renderBranch(state: SimState, links: Links, branch: BranchRecord
   return withEtag(fields, ['description', 'lifecycle_status', 'reviewer_link', 'whiteboard']);
 }
 
+/** `git_repository-full`, every field of the WADL. */
+export function renderGitRepository(state: SimState, links: Links, repository: GitRepositoryRecord): GitRepository {
+  const self = links.repository(repository.uniqueName);
+  const identity = state.gitIdentity(repository);
+  const fields: Record<string, unknown> = {
+    self_link: self,
+    web_link: links.web(repository.uniqueName),
+    resource_type_link: links.type('git_repository'),
+    ...collectionLinks(self, ['branches']),
+    code_import_link: null,
+    date_created: isoDate(repository.dateCreated),
+    date_last_modified: isoDate(repository.dateLastModified),
+    date_last_repacked: null,
+    date_last_scanned: isoDate(repository.dateLastModified),
+    default_branch: repository.defaultBranch,
+    ...collectionLinks(self, ['dependent_landings']),
+    description: null,
+    display_name: identity,
+    git_https_url: repository.httpsUrl ?? links.git(state.shortenedPath(repository)),
+    git_identity: identity,
+    git_ssh_url: `git+ssh://git.launchpad.test/${state.shortenedPath(repository)}`,
+    id: repository.id,
+    information_type: 'Public',
+    ...collectionLinks(self, ['landing_candidates', 'landing_targets']),
+    loose_object_count: 0,
+    name: repository.name,
+    owner_link: links.person(repository.owner),
+    owner_default: false,
+    pack_count: 1,
+    private: false,
+    ...collectionLinks(self, ['recipes', 'refs']),
+    registrant_link: links.person(repository.owner),
+    repository_type: 'Hosted',
+    reviewer_link: null,
+    ...collectionLinks(self, ['subscribers', 'subscriptions']),
+    target_default: repository.targetDefault,
+    unique_name: repository.uniqueName,
+  };
+  return withEtag(fields, ['default_branch', 'description', 'information_type', 'name', 'reviewer_link']);
+}
+
+/** `git_ref-full`: its ETag changes with every push, since commit_sha1 does. */
+export function renderGitRef(links: Links, repository: GitRepositoryRecord, path: string): GitRef {
+  const self = links.ref(repository.uniqueName, path);
+  const history = repository.refs.get(path)!;
+  const fields: Record<string, unknown> = {
+    self_link: self,
+    web_link: links.web(self.slice(links.api.length)),
+    resource_type_link: links.type('git_ref'),
+    commit_sha1: history[history.length - 1],
+    ...collectionLinks(self, ['dependent_landings', 'landing_candidates', 'landing_targets']),
+    path,
+    ...collectionLinks(self, ['recipes']),
+    repository_link: links.repository(repository.uniqueName),
+  };
+  return withEtag(fields, []);
+}
+
 export function renderProposal(links: Links, proposal: ProposalRecord): MergeProposal {
   const self = links.proposal(proposal);
   const previewDiff = proposal.previewDiffs[proposal.previewDiffs.length - 1];
@@ -308,14 +388,15 @@ export function renderProposal(links: Links, proposal: ProposalRecord): MergePro
     registrant_link: links.person(proposal.registrant),
     reviewed_revid: proposal.reviewedRevid,
     reviewer_link: proposal.reviewer === null ? null : links.person(proposal.reviewer),
-    source_branch_link: links.branch(proposal.source),
-    source_git_path: null,
-    source_git_repository_link: null,
+    // A git proposal names repositories and refs, a bzr one branches; the other kind's links are null.
+    source_branch_link: proposal.vcs === 'bzr' ? links.branch(proposal.source) : null,
+    source_git_path: proposal.sourceRef,
+    source_git_repository_link: proposal.vcs === 'git' ? links.repository(proposal.source) : null,
     superseded_by_link: null,
     supersedes_link: null,
-    target_branch_link: links.branch(proposal.target),
-    target_git_path: null,
-    target_git_repository_link: null,
+    target_branch_link: proposal.vcs === 'bzr' ? links.branch(proposal.target) : null,
+    target_git_path: proposal.targetRef,
+    target_git_repository_link: proposal.vcs === 'git' ? links.repository(proposal.target) : null,
     ...collectionLinks(self, ['votes']),
   };
   return withEtag(fields, ['commit_message', 'description']);
@@ -325,13 +406,12 @@ export function renderPreviewDiff(state: SimState, links: Links, diff: PreviewDi
   const proposal = state.proposals.get(diff.proposalId)!;
   const mpSelf = links.proposal(proposal);
   const self = `${mpSelf}/+preview-diff/${diff.id}`;
-  const revno = (branch: string, revisionId: string | null) =>
-    state.branch(branch).revisions.find((r) => r.revisionId === revisionId)?.revno;
-  const sourceRevno = revno(proposal.source, diff.sourceRevisionId);
-  const targetRevno = revno(proposal.target, diff.targetRevisionId);
-  const stale =
-    diff.sourceRevisionId !== (state.tip(proposal.source)?.revisionId ?? null) ||
-    diff.targetRevisionId !== (state.tip(proposal.target)?.revisionId ?? null);
+  const label = (side: 'source' | 'target', revisionId: string | null) => {
+    if (proposal.vcs === 'git') return (revisionId ?? '').slice(0, 7);
+    const revno = state.branch(proposal[side]).revisions.find((r) => r.revisionId === revisionId)?.revno;
+    return revno ? `r${revno}` : revisionId;
+  };
+  const stale = diff.sourceRevisionId !== state.tipOf(proposal, 'source') || diff.targetRevisionId !== state.tipOf(proposal, 'target');
   const fields: Record<string, unknown> = {
     self_link: self,
     web_link: links.web(`${links.proposalPath(proposal)}/+preview-diff/${diff.id}`),
@@ -349,7 +429,7 @@ export function renderPreviewDiff(state: SimState, links: Links, diff: PreviewDi
     source_revision_id: diff.sourceRevisionId,
     stale,
     target_revision_id: diff.targetRevisionId,
-    title: `${sourceRevno ? `r${sourceRevno}` : diff.sourceRevisionId} into ${targetRevno ? `r${targetRevno}` : diff.targetRevisionId}`,
+    title: `${label('source', diff.sourceRevisionId)} into ${label('target', diff.targetRevisionId)}`,
   };
   return withEtag(fields, []);
 }
@@ -357,7 +437,6 @@ export function renderPreviewDiff(state: SimState, links: Links, diff: PreviewDi
 export function renderComment(state: SimState, links: Links, comment: SimComment): CodeReviewComment {
   const proposal = state.proposals.get(comment.proposalId)!;
   const mpSelf = links.proposal(proposal);
-  const displayName = (uniqueName: string) => state.bzrIdentity(state.branch(uniqueName));
   const fields: Record<string, unknown> = {
     self_link: `${mpSelf}/comments/${comment.id}`,
     web_link: links.web(`${links.proposalPath(proposal)}/comments/${comment.id}`),
@@ -375,7 +454,7 @@ export function renderComment(state: SimState, links: Links, comment: SimComment
     id: comment.id,
     message_body: comment.content,
     owner_link: links.person(comment.author),
-    title: `Comment on proposed merge of ${displayName(proposal.source)} into ${displayName(proposal.target)}`,
+    title: `Comment on proposed merge of ${state.displayName(proposal, 'source')} into ${state.displayName(proposal, 'target')}`,
     vote: comment.vote,
     vote_tag: comment.vote === null ? null : comment.reviewType,
   };

@@ -1,9 +1,10 @@
 /**
  * The Launchpad simulator's world: people and teams, projects, bzr branches
- * with their revisions, merge proposals with preview diffs and comments, and
- * OAuth tokens. Plain records, mutated only through these methods so that the
- * side effects Launchpad has (a push regenerates the preview diffs of the
- * proposals the branch is the source of) happen in one place.
+ * with their revisions, git repositories with their refs, merge proposals
+ * (bzr or git) with preview diffs and comments, and OAuth tokens. Plain
+ * records, mutated only through these methods so that the side effects
+ * Launchpad has (a push regenerates the preview diffs of the proposals the
+ * branch or ref is the source of) happen in one place.
  */
 import { createHash } from 'node:crypto';
 import type { CodeReviewVote, MergeProposalStatus } from './wire.js';
@@ -48,10 +49,33 @@ export interface BranchRecord {
   lastScanned: Date | null;
 }
 
+/** A git repository: its refs (path → commits, oldest first; the last is the ref's commit_sha1). */
+export interface GitRepositoryRecord {
+  id: number;
+  owner: string;
+  project: string;
+  name: string;
+  /** `~owner/project/+git/name`. */
+  uniqueName: string;
+  /** The project's default repository: `lp:project`. */
+  targetDefault: boolean;
+  refs: Map<string, string[]>;
+  defaultBranch: string | null;
+  dateCreated: Date;
+  dateLastModified: Date;
+  /** What `git_https_url` says, when a test serves a real repository (a local path); else the simulator's own URL. */
+  httpsUrl: string | null;
+}
+
 export interface ProposalRecord {
   id: number;
+  vcs: 'bzr' | 'git';
+  /** bzr: the source branch's unique name; git: the source repository's unique name. */
   source: string;
   target: string;
+  /** git: the refs proposed and targeted (`refs/heads/topic`); null for bzr. */
+  sourceRef: string | null;
+  targetRef: string | null;
   prerequisite: string | null;
   registrant: string;
   status: MergeProposalStatus;
@@ -79,10 +103,15 @@ export interface PreviewDiffRecord {
 }
 
 /** A comment as the simulator stores it, including the subject Launchpad never exposes. */
-/** A merge proposal to create: branches by unique name, people by name. */
+/**
+ * A merge proposal to create: bzr branches by unique name (or `lp:` URL), or
+ * git repositories by unique name with `sourceRef`/`targetRef`; people by name.
+ */
 export interface ProposalSpec {
   source: string;
   target: string;
+  sourceRef?: string;
+  targetRef?: string;
   registrant: string;
   prerequisite?: string;
   status?: MergeProposalStatus;
@@ -128,6 +157,7 @@ export class SimState {
   readonly people = new Map<string, PersonRecord>();
   readonly projects = new Map<string, ProjectRecord>();
   readonly branches = new Map<string, BranchRecord>();
+  readonly repositories = new Map<string, GitRepositoryRecord>();
   readonly proposals = new Map<number, ProposalRecord>();
   readonly previewDiffs = new Map<number, PreviewDiffRecord>();
   readonly comments = new Map<number, SimComment>();
@@ -136,9 +166,12 @@ export class SimState {
   private nextPersonId = 2000;
   private nextProjectId = 100;
   private nextBranchId = 5000;
+  private nextRepositoryId = 9000;
   private nextProposalId = 120000;
   private nextPreviewDiffId = 700000;
   private nextCommentId = 330000;
+  /** Keeps generated commit names apart when pushes share a millisecond. */
+  private nextCommitSalt = 0;
 
   constructor(readonly now: () => Date) {}
 
@@ -208,21 +241,153 @@ export class SimState {
     branch.dateLastModified = now;
     branch.lastScanned = now;
     for (const proposal of this.proposals.values()) {
-      if (proposal.source === branch.uniqueName && !FINAL_STATUSES.has(proposal.status)) this.addPreviewDiff(proposal);
+      if (proposal.vcs === 'bzr' && proposal.source === branch.uniqueName && !FINAL_STATUSES.has(proposal.status)) this.addPreviewDiff(proposal);
     }
     return branch.revisions[branch.revisions.length - 1];
   }
 
+  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string }): GitRepositoryRecord {
+    this.person(spec.owner);
+    const project = this.project(spec.project);
+    checkName('branch', spec.name);
+    const uniqueName = `~${spec.owner}/${spec.project}/+git/${spec.name}`;
+    if (this.repositories.has(uniqueName)) throw new SimulatorSetupError(`repository ${uniqueName} exists already`);
+    if (spec.targetDefault && [...this.repositories.values()].some((r) => r.project === project.name && r.targetDefault)) {
+      throw new SimulatorSetupError(`${project.name} already has a default repository`);
+    }
+    const now = this.now();
+    const repository: GitRepositoryRecord = {
+      id: this.nextRepositoryId++,
+      owner: spec.owner,
+      project: spec.project,
+      name: spec.name,
+      uniqueName,
+      targetDefault: spec.targetDefault ?? false,
+      refs: new Map(),
+      defaultBranch: null,
+      dateCreated: now,
+      dateLastModified: now,
+      httpsUrl: spec.httpsUrl ?? null,
+    };
+    this.repositories.set(uniqueName, repository);
+    return repository;
+  }
+
+  /**
+   * Pushes `count` commits to a ref (creating it), as a push and a ref scan
+   * would; `commits` mirrors a real repository's object names. The proposals
+   * from that ref get a new preview diff.
+   */
+  pushCommits(repositoryRef: string, refPath: string, count: number, commits: readonly string[] = []): string {
+    if (!Number.isInteger(count) || count < 1) throw new SimulatorSetupError(`cannot push ${count} commits`);
+    if (!refPath.startsWith('refs/')) throw new SimulatorSetupError(`ref ${refPath} must be a full ref name (refs/heads/...)`);
+    const repository = this.gitRepository(repositoryRef);
+    const now = this.now();
+    const history = repository.refs.get(refPath) ?? [];
+    for (let i = 0; i < count; i++) {
+      history.push(commits[i] ?? createHash('sha1').update(`${repository.uniqueName}\n${refPath}\n${history.length}\n${now.getTime()}\n${this.nextCommitSalt++}`).digest('hex'));
+    }
+    repository.refs.set(refPath, history);
+    repository.defaultBranch ??= refPath;
+    repository.dateLastModified = now;
+    for (const proposal of this.proposals.values()) {
+      if (proposal.vcs === 'git' && proposal.source === repository.uniqueName && proposal.sourceRef === refPath && !FINAL_STATUSES.has(proposal.status)) {
+        this.addPreviewDiff(proposal);
+      }
+    }
+    return history[history.length - 1];
+  }
+
+  /** A repository by unique name (the `~` optional) or `lp:` path (`lp:project` is its default repository). */
+  gitRepository(ref: string): GitRepositoryRecord {
+    const repository = this.findGitRepository(ref);
+    if (!repository) throw new SimulatorSetupError(`no git repository ${ref}`);
+    return repository;
+  }
+
+  findGitRepository(ref: string): GitRepositoryRecord | undefined {
+    const path = ref.replace(/^lp:/, '').replace(/^\/+/, '');
+    if (!path.startsWith('~') && !path.includes('/')) {
+      return [...this.repositories.values()].find((r) => r.project === path && r.targetDefault);
+    }
+    return this.repositories.get(path.startsWith('~') ? path : `~${path}`);
+  }
+
+  /** `lp:project` for a project's default repository, else `lp:~owner/project/+git/name`. */
+  gitIdentity(repository: GitRepositoryRecord): string {
+    return `lp:${this.shortenedPath(repository)}`;
+  }
+
+  shortenedPath(repository: GitRepositoryRecord): string {
+    return repository.targetDefault ? repository.project : repository.uniqueName;
+  }
+
+  /** `getRefByPath`: the full path, or a branch name under refs/heads/. */
+  refByPath(repository: GitRepositoryRecord, path: string): { path: string; commit: string } | undefined {
+    for (const candidate of path.startsWith('refs/heads/') ? [path] : [path, `refs/heads/${path}`]) {
+      const history = repository.refs.get(candidate);
+      if (history) return { path: candidate, commit: history[history.length - 1] };
+    }
+    return undefined;
+  }
+
+  /** The current revision of a proposal's source, target or prerequisite. */
+  tipOf(proposal: ProposalRecord, side: 'source' | 'target'): string | null {
+    if (proposal.vcs === 'bzr') return this.tip(proposal[side])?.revisionId ?? null;
+    const history = this.gitRepository(proposal[side]).refs.get((side === 'source' ? proposal.sourceRef : proposal.targetRef)!);
+    return history?.[history.length - 1] ?? null;
+  }
+
+  /** How Launchpad names a proposal's source or target (bzr_identity; a git ref's `<repository>:<name>`). */
+  displayName(proposal: ProposalRecord, side: 'source' | 'target'): string {
+    if (proposal.vcs === 'bzr') return this.bzrIdentity(this.branch(proposal[side]));
+    const ref = (side === 'source' ? proposal.sourceRef : proposal.targetRef)!;
+    return `${this.gitIdentity(this.gitRepository(proposal[side]))}:${ref.replace(/^refs\/heads\//, '')}`;
+  }
+
+  /** The project a proposal belongs to: its target's. */
+  projectOf(proposal: ProposalRecord): string {
+    return proposal.vcs === 'bzr' ? this.branch(proposal.target).project : this.gitRepository(proposal.target).project;
+  }
+
   createProposal(spec: ProposalSpec): ProposalRecord {
+    return spec.sourceRef !== undefined || spec.targetRef !== undefined ? this.createGitProposal(spec) : this.createBzrProposal(spec);
+  }
+
+  private createGitProposal(spec: ProposalSpec): ProposalRecord {
+    const source = this.gitRepository(spec.source);
+    const target = this.gitRepository(spec.target);
+    if (!spec.sourceRef || !spec.targetRef) throw new SimulatorSetupError('a git merge proposal needs sourceRef and targetRef');
+    if (!source.refs.has(spec.sourceRef)) throw new SimulatorSetupError(`${source.uniqueName} has no ref ${spec.sourceRef}`);
+    if (!target.refs.has(spec.targetRef)) throw new SimulatorSetupError(`${target.uniqueName} has no ref ${spec.targetRef}`);
+    this.person(spec.registrant);
+    if (source === target && spec.sourceRef === spec.targetRef) throw new SimulatorSetupError('a ref cannot be proposed for merging into itself');
+    return this.addProposal(spec, { vcs: 'git', source: source.uniqueName, target: target.uniqueName, sourceRef: spec.sourceRef, targetRef: spec.targetRef, prerequisite: null });
+  }
+
+  private createBzrProposal(spec: ProposalSpec): ProposalRecord {
     const source = this.branch(spec.source);
     const target = this.branch(spec.target);
     const prerequisite = spec.prerequisite === undefined ? null : this.branch(spec.prerequisite).uniqueName;
     this.person(spec.registrant);
     if (source === target) throw new SimulatorSetupError(`a branch cannot be proposed for merging into itself`);
+    return this.addProposal(spec, { vcs: 'bzr', source: source.uniqueName, target: target.uniqueName, sourceRef: null, targetRef: null, prerequisite });
+  }
+
+  private addProposal(
+    spec: ProposalSpec,
+    sides: Pick<ProposalRecord, 'vcs' | 'source' | 'target' | 'sourceRef' | 'targetRef' | 'prerequisite'>,
+  ): ProposalRecord {
     for (const existing of this.proposals.values()) {
-      if (existing.source === source.uniqueName && existing.target === target.uniqueName && !FINAL_STATUSES.has(existing.status)) {
+      if (
+        existing.source === sides.source &&
+        existing.target === sides.target &&
+        existing.sourceRef === sides.sourceRef &&
+        existing.targetRef === sides.targetRef &&
+        !FINAL_STATUSES.has(existing.status)
+      ) {
         throw new SimulatorSetupError(
-          `There is already a branch merge proposal registered for branch ${source.uniqueName} to land on ${target.uniqueName} that is still active.`,
+          `There is already a branch merge proposal registered for branch ${sides.source} to land on ${sides.target} that is still active.`,
         );
       }
     }
@@ -230,9 +395,7 @@ export class SimState {
     const now = this.now();
     const proposal: ProposalRecord = {
       id: this.nextProposalId++,
-      source: source.uniqueName,
-      target: target.uniqueName,
-      prerequisite,
+      ...sides,
       registrant: spec.registrant,
       status,
       description: spec.description ?? null,
@@ -242,11 +405,12 @@ export class SimState {
       dateReviewed: status === 'Approved' || status === 'Rejected' ? now : null,
       dateMerged: status === 'Merged' ? now : null,
       reviewer: null,
-      reviewedRevid: status === 'Approved' ? (source.revisions[source.revisions.length - 1]?.revisionId ?? null) : null,
+      reviewedRevid: null,
       previewDiffs: [],
     };
+    if (status === 'Approved') proposal.reviewedRevid = this.tipOf(proposal, 'source');
     this.proposals.set(proposal.id, proposal);
-    if (source.revisions.length > 0) this.addPreviewDiff(proposal);
+    if (this.tipOf(proposal, 'source') !== null) this.addPreviewDiff(proposal);
     return proposal;
   }
 
@@ -257,7 +421,7 @@ export class SimState {
     if (status === 'Approved' || status === 'Rejected') {
       proposal.dateReviewed = now;
       proposal.reviewer = reviewer;
-      if (status === 'Approved') proposal.reviewedRevid = revid ?? this.tip(proposal.source)?.revisionId ?? null;
+      if (status === 'Approved') proposal.reviewedRevid = revid ?? this.tipOf(proposal, 'source');
     }
     if (status === 'Needs review' && proposal.dateReviewRequested === null) proposal.dateReviewRequested = now;
     if (status === 'Merged') proposal.dateMerged = now;
@@ -369,14 +533,14 @@ export class SimState {
   }
 
   private addPreviewDiff(proposal: ProposalRecord): void {
-    const source = this.tip(proposal.source);
-    if (!source) return;
-    const size = createHash('sha1').update(source.revisionId).digest().readUInt32BE(0);
+    const source = this.tipOf(proposal, 'source');
+    if (source === null) return;
+    const size = createHash('sha1').update(source).digest().readUInt32BE(0);
     const diff: PreviewDiffRecord = {
       id: this.nextPreviewDiffId++,
       proposalId: proposal.id,
-      sourceRevisionId: source.revisionId,
-      targetRevisionId: this.tip(proposal.target)?.revisionId ?? null,
+      sourceRevisionId: source,
+      targetRevisionId: this.tipOf(proposal, 'target'),
       prerequisiteRevisionId: proposal.prerequisite === null ? null : (this.tip(proposal.prerequisite)?.revisionId ?? null),
       addedLines: 1 + (size % 400),
       removedLines: (size >>> 9) % 100,

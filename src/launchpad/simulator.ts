@@ -41,7 +41,10 @@ import {
 } from './sim-state.js';
 import {
   Links,
+  type ApiVersion,
   renderBranch,
+  renderGitRef,
+  renderGitRepository,
   renderComment,
   renderPerson,
   renderPreviewDiff,
@@ -56,8 +59,6 @@ export interface LaunchpadSimulatorOptions {
   clock?: () => Date;
   /** Page size when a request gives no `ws.size` (Launchpad's default_batch_size: 50). */
   defaultBatchSize?: number;
-  /** The 1.0 WADL, gzipped (default: the production copy beside this module's source). */
-  wadlPath?: string;
   logger?: Logger;
 }
 
@@ -116,6 +117,8 @@ interface Principal {
 }
 
 interface RequestContext {
+  /** The links of the API version asked for. */
+  links: Links;
   method: string;
   /** Path and query, for next links. */
   url: URL;
@@ -134,8 +137,11 @@ type Resource =
 const MAX_BATCH_SIZE = 300;
 const OAUTH_CHALLENGE = { 'WWW-Authenticate': 'OAuth realm="https://api.launchpad.net"' };
 const WADL_MEDIA_TYPE = 'application/vnd.sun.wadl+xml';
-const PRODUCTION_API = 'https://api.launchpad.net/1.0/';
-const DEFAULT_WADL = fileURLToPath(new URL('../../../src/launchpad/launchpad-1.0.wadl.gz', import.meta.url));
+const PRODUCTION_ROOT = 'https://api.launchpad.net/';
+const WADL_FILES: Record<ApiVersion, string> = {
+  '1.0': fileURLToPath(new URL('../../../src/launchpad/launchpad-1.0.wadl.gz', import.meta.url)),
+  devel: fileURLToPath(new URL('../../../src/launchpad/launchpad-devel.wadl.gz', import.meta.url)),
+};
 /** Statuses `setStatus` handles; Launchpad's model asserts on the obsolete ones. */
 const SETTABLE_STATUSES: ReadonlySet<MergeProposalStatus> = new Set([
   'Work in progress',
@@ -161,33 +167,34 @@ export class LaunchpadSimulator {
   readonly requests: SimulatedRequest[] = [];
   private readonly state: SimState;
   private readonly defaultBatchSize: number;
-  private readonly wadlPath: string;
   private readonly logger: Logger;
   private readonly faults: (SimulatedFault & { remaining: number })[] = [];
   private server: Server | null = null;
   private links: Links | null = null;
-  private wadl = '';
+  private readonly versions = new Map<ApiVersion, { links: Links; wadl: string }>();
 
   constructor(options: LaunchpadSimulatorOptions = {}) {
     this.state = new SimState(options.clock ?? (() => new Date()));
     this.defaultBatchSize = options.defaultBatchSize ?? 50;
-    this.wadlPath = options.wadlPath ?? DEFAULT_WADL;
     this.logger = options.logger ?? silentLogger;
   }
 
   /** Listens on 127.0.0.1; returns the service root, `http://127.0.0.1:PORT/`. */
   async start(port = 0): Promise<string> {
     if (this.server) throw new SimulatorSetupError('already started');
-    const wadl = await loadWadl(this.wadlPath);
+    const wadls = await Promise.all((['1.0', 'devel'] as const).map(async (v) => [v, await loadWadl(WADL_FILES[v])] as const));
     const server = createServer((req, res) => void this.serve(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
-    this.links = new Links(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    this.wadl = wadl.split(PRODUCTION_API).join(this.links.api);
-    return this.links.root;
+    const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    this.links = new Links(root);
+    for (const [version, wadl] of wadls) {
+      this.versions.set(version, { links: new Links(root, version), wadl: wadl.split(`${PRODUCTION_ROOT}${version}/`).join(`${root}${version}/`) });
+    }
+    return root;
   }
 
   async close(): Promise<void> {
@@ -238,6 +245,29 @@ export class LaunchpadSimulator {
    */
   pushRevisions(branch: string, count = 1, revisionIds: readonly string[] = []): { revisionId: string; revno: number } {
     return { ...this.state.pushRevisions(branch, count, revisionIds) };
+  }
+
+  /**
+   * A git repository; returns its unique name `~owner/project/+git/name`.
+   * With `targetDefault` it is the project's default repository (`lp:project`);
+   * `httpsUrl` replaces its `git_https_url` (a test that serves a real one).
+   */
+  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string }): string {
+    return this.state.addGitRepository(spec).uniqueName;
+  }
+
+  hasGitRepository(uniqueName: string): boolean {
+    return this.state.findGitRepository(uniqueName) !== undefined;
+  }
+
+  /**
+   * Pushes `count` commits to a ref of a repository (unique name or `lp:`
+   * path), creating the ref; returns the new commit. `commits` mirrors a real
+   * repository's object names. Proposals from that ref get a new preview
+   * diff, and the ref entry a new ETag.
+   */
+  pushCommits(repository: string, ref: string, count = 1, commits: readonly string[] = []): string {
+    return this.state.pushCommits(repository, ref, count, commits);
   }
 
   /** Returns the proposal's self_link; needs start() first, as links carry the port. */
@@ -353,11 +383,13 @@ export class LaunchpadSimulator {
       const principal = this.authenticate(req, params);
       record.authorized = principal.person;
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);
-      if (segments[0] !== '1.0') throw notFound(url.pathname);
+      const version = this.versions.get(segments[0] as ApiVersion);
+      if (!version) throw notFound(url.pathname);
       const rest = segments.slice(1);
       if (rest.length > 0 && rest[rest.length - 1] === '') rest.pop();
-      if (rest.length === 0) return this.conditional(req, method, this.serviceRoot(method, req.headers.accept ?? ''));
-      const response = this.handle(this.resolve(rest, url.pathname), { method, url, params, principal });
+      if (rest.length === 0) return this.conditional(req, method, this.serviceRoot(version, method, req.headers.accept ?? ''));
+      const ctx: RequestContext = { links: version.links, method, url, params, principal };
+      const response = this.handle(this.resolve(rest, url.pathname, ctx.links), ctx);
       return this.conditional(req, method, response);
     } catch (err) {
       if (err instanceof HttpProblem) return text(err.status, err.message, err.headers);
@@ -400,20 +432,20 @@ export class LaunchpadSimulator {
     throw new HttpProblem(405, `Method not allowed: ${ctx.method}`, { Allow: 'GET, POST' });
   }
 
-  private serviceRoot(method: string, accept: string): SimResponse {
+  private serviceRoot(version: { links: Links; wadl: string }, method: string, accept: string): SimResponse {
     if (method !== 'GET') throw new HttpProblem(405, `Method not allowed: ${method}`, { Allow: 'GET' });
     const vary = { Vary: 'Accept' };
     if (accept.includes(WADL_MEDIA_TYPE)) {
-      return { status: 200, headers: { 'Content-Type': WADL_MEDIA_TYPE, ETag: quotedSha1(this.wadl), ...vary }, body: this.wadl };
+      return { status: 200, headers: { 'Content-Type': WADL_MEDIA_TYPE, ETag: quotedSha1(version.wadl), ...vary }, body: version.wadl };
     }
-    const root = json(200, renderServiceRoot(this.started()));
+    const root = json(200, renderServiceRoot(version.links));
     return { ...root, headers: { ...root.headers, ETag: quotedSha1(root.body), ...vary } };
   }
 
-  /** Maps the path below `/1.0/` to a resource, or 404. */
-  private resolve(segments: string[], path: string): Resource {
-    const links = this.started();
+  /** Maps the path below `/<version>/` to a resource, or 404. */
+  private resolve(segments: string[], path: string, links: Links): Resource {
     const state = this.state;
+    const devel = links.version === 'devel';
     const [first, ...rest] = segments;
     if (rest.length === 0) {
       if (first === 'branches') {
@@ -422,6 +454,15 @@ export class LaunchpadSimulator {
           items: () => [...state.branches.values()].map((b) => renderBranch(state, links, b)),
           typeLink: links.type('branches'),
           get: { getByUrl: (ctx) => this.getByUrl(ctx) },
+        };
+      }
+      if (first === 'git_repositories' || first === '+git') {
+        // In 1.0 the collection is empty by design and has no lookups; devel has getByPath.
+        return {
+          kind: 'collection',
+          items: () => [],
+          typeLink: links.type('git_repositories'),
+          get: devel ? { getByPath: (ctx) => this.getGitRepositoryByPath(ctx) } : {},
         };
       }
       if (first === 'projects') {
@@ -436,7 +477,7 @@ export class LaunchpadSimulator {
         return {
           kind: 'entry',
           render: () => renderPerson(links, person),
-          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => state.branch(p.source).owner === person.name) },
+          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => ownerOf(p.source) === person.name) },
         };
       }
       const project = state.projects.get(first);
@@ -444,7 +485,8 @@ export class LaunchpadSimulator {
       return {
         kind: 'entry',
         render: () => renderProject(links, project),
-        get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => state.branch(p.target).project === project.name) },
+        // git and bzr proposals alike (launchpad.md §1a).
+        get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => state.projectOf(p) === project.name) },
       };
     }
     if (!first.startsWith('~')) throw notFound(path);
@@ -457,35 +499,32 @@ export class LaunchpadSimulator {
       };
       return { kind: 'collection', items: people, typeLink: links.type('person-page-resource') };
     }
+    if (segments[2] === '+git') return this.resolveGit(segments, path, links);
     const branch = state.branches.get(segments.slice(0, 3).join('/'));
     if (!branch) throw notFound(path);
     const [, , , child, id, grandchild, grandchildId, ...tooDeep] = segments;
-    const mpCollection = (select: (p: ProposalRecord) => boolean): Resource => ({
-      kind: 'collection',
-      items: () => this.proposalsWhere(select).map((p) => renderProposal(links, p)),
-      typeLink: links.type('branch_merge_proposal-page-resource'),
-    });
     const active = (p: ProposalRecord) => !FINAL_STATUSES.has(p.status);
+    const bzr = (p: ProposalRecord) => p.vcs === 'bzr';
     switch (child) {
       case undefined:
         return {
           kind: 'entry',
           render: () => renderBranch(state, links, branch),
-          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => p.target === branch.uniqueName) },
+          get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => bzr(p) && p.target === branch.uniqueName) },
         };
       case 'landing_candidates':
-        if (id === undefined) return mpCollection((p) => p.target === branch.uniqueName && active(p));
+        if (id === undefined) return this.mpCollection(links, (p) => bzr(p) && p.target === branch.uniqueName && active(p));
         break;
       case 'landing_targets':
-        if (id === undefined) return mpCollection((p) => p.source === branch.uniqueName && active(p));
+        if (id === undefined) return this.mpCollection(links, (p) => bzr(p) && p.source === branch.uniqueName && active(p));
         break;
       case 'dependent_branches':
-        if (id === undefined) return mpCollection((p) => p.prerequisite === branch.uniqueName && active(p));
+        if (id === undefined) return this.mpCollection(links, (p) => bzr(p) && p.prerequisite === branch.uniqueName && active(p));
         break;
       case '+merge': {
         const proposal = /^\d+$/.test(id ?? '') ? state.proposals.get(Number(id)) : undefined;
-        if (!proposal || proposal.source !== branch.uniqueName || tooDeep.length > 0) break;
-        const resource = this.proposalResource(proposal, grandchild, grandchildId);
+        if (!proposal || !bzr(proposal) || proposal.source !== branch.uniqueName || tooDeep.length > 0) break;
+        const resource = this.proposalResource(links, proposal, grandchild, grandchildId);
         if (resource) return resource;
         break;
       }
@@ -493,8 +532,70 @@ export class LaunchpadSimulator {
     throw notFound(path);
   }
 
-  private proposalResource(proposal: ProposalRecord, child: string | undefined, childId: string | undefined): Resource | undefined {
-    const links = this.started();
+  /** `~owner/project/+git/name[/+ref/<name…>|/+merge/<id>[/…]]`; the repository's and ref's named operations are devel only. */
+  private resolveGit(segments: string[], path: string, links: Links): Resource {
+    const state = this.state;
+    const devel = links.version === 'devel';
+    const repository = state.repositories.get(segments.slice(0, 4).join('/'));
+    if (!repository) throw notFound(path);
+    const [child, ...below] = segments.slice(4);
+    const git = (p: ProposalRecord) => p.vcs === 'git';
+    const active = (p: ProposalRecord) => !FINAL_STATUSES.has(p.status);
+    if (child === undefined) {
+      return {
+        kind: 'entry',
+        render: () => renderGitRepository(state, links, repository),
+        get: devel
+          ? {
+              getRefByPath: (ctx) => {
+                const ref = state.refByPath(repository, decodeText(requiredParam(ctx, 'path')));
+                return json(200, ref ? renderGitRef(links, repository, ref.path) : null);
+              },
+              getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => git(p) && p.target === repository.uniqueName),
+            }
+          : {},
+      };
+    }
+    if (child === 'landing_candidates' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.target === repository.uniqueName && active(p));
+    if (child === 'landing_targets' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.source === repository.uniqueName && active(p));
+    if (child === '+ref' && below.length > 0) {
+      // Launchpad's traversal joins the remaining segments and looks the ref up by path (GitRepositoryNavigation.traverse_ref).
+      const ref = state.refByPath(repository, below.join('/'));
+      if (!ref) throw notFound(path);
+      return {
+        kind: 'entry',
+        render: () => renderGitRef(links, repository, ref.path),
+        get: devel
+          ? { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => git(p) && p.target === repository.uniqueName && p.targetRef === ref.path) }
+          : {},
+      };
+    }
+    if (child === '+merge') {
+      const [id, grandchild, grandchildId, ...tooDeep] = below;
+      const proposal = /^\d+$/.test(id ?? '') ? state.proposals.get(Number(id)) : undefined;
+      if (proposal && git(proposal) && proposal.source === repository.uniqueName && tooDeep.length === 0) {
+        const resource = this.proposalResource(links, proposal, grandchild, grandchildId);
+        if (resource) return resource;
+      }
+    }
+    throw notFound(path);
+  }
+
+  private mpCollection(links: Links, select: (p: ProposalRecord) => boolean): Resource {
+    return {
+      kind: 'collection',
+      items: () => this.proposalsWhere(select).map((p) => renderProposal(links, p)),
+      typeLink: links.type('branch_merge_proposal-page-resource'),
+    };
+  }
+
+  /** devel `git_repositories.getByPath`: `project` (its default repository) or `~owner/project/+git/name`. */
+  private getGitRepositoryByPath(ctx: RequestContext): SimResponse {
+    const repository = this.state.findGitRepository(decodeText(requiredParam(ctx, 'path')));
+    return json(200, repository ? renderGitRepository(this.state, ctx.links, repository) : null);
+  }
+
+  private proposalResource(links: Links, proposal: ProposalRecord, child: string | undefined, childId: string | undefined): Resource | undefined {
     const state = this.state;
     if (child === undefined) {
       return {
@@ -544,16 +645,15 @@ export class LaunchpadSimulator {
   /** `getMergeProposals`: `status` filter (default WIP, Needs review, Approved), no resource_type_link. */
   private proposalsPage(ctx: RequestContext, select: (p: ProposalRecord) => boolean): SimResponse {
     const statuses = parseStatuses(ctx.params.getAll('status'));
-    const links = this.started();
     const proposals = this.proposalsWhere((p) => select(p) && statuses.has(p.status));
-    return this.page(ctx, proposals.map((p) => renderProposal(links, p)));
+    return this.page(ctx, proposals.map((p) => renderProposal(ctx.links, p)));
   }
 
   private getByUrl(ctx: RequestContext): SimResponse {
     const url = decodeText(requiredParam(ctx, 'url'));
     const path = /^lp:(.*)$/.exec(url)?.[1] ?? /^(?:https?|bzr\+ssh):\/\/(?:bazaar|code)\.launchpad\.net\/(~[^/]+\/[^/]+\/[^/]+)\/?$/.exec(url)?.[1];
     const branch = path === undefined ? undefined : this.state.branchByLpPath(path);
-    return json(200, branch ? renderBranch(this.state, this.started(), branch) : null);
+    return json(200, branch ? renderBranch(this.state, ctx.links, branch) : null);
   }
 
   private getComment(ctx: RequestContext, proposal: ProposalRecord): SimResponse {
@@ -563,7 +663,7 @@ export class LaunchpadSimulator {
     const comment = this.state.comments.get(id);
     if (!comment) throw new HttpProblem(404, `Object: ${proposal.id}, name: 'getComment'`);
     if (comment.proposalId !== proposal.id) throw new HttpProblem(400, 'The specified comment belongs to another merge proposal.');
-    return json(200, renderComment(this.state, this.started(), comment));
+    return json(200, renderComment(this.state, ctx.links, comment));
   }
 
   /** `createComment`: form values JSON-parsed-else-raw; 201 + Location + empty body. */
@@ -578,16 +678,15 @@ export class LaunchpadSimulator {
     }
     const subject = optionalText(ctx, 'subject');
     const reviewType = optionalText(ctx, 'review_type');
-    const displayName = (uniqueName: string) => this.state.bzrIdentity(this.state.branch(uniqueName));
     const comment = this.state.addComment({
       proposal,
       author,
-      subject: subject || `Re: [Merge] ${displayName(proposal.source)} into ${displayName(proposal.target)}`,
+      subject: subject || `Re: [Merge] ${this.state.displayName(proposal, 'source')} into ${this.state.displayName(proposal, 'target')}`,
       content: optionalText(ctx, 'content') ?? '',
       vote,
       reviewType: reviewType === undefined ? null : reviewType.toLowerCase(),
     });
-    return { status: 201, headers: { Location: `${this.started().proposal(proposal)}/comments/${comment.id}` }, body: '' };
+    return { status: 201, headers: { Location: `${ctx.links.proposal(proposal)}/comments/${comment.id}` }, body: '' };
   }
 
   private setStatusOperation(ctx: RequestContext, proposal: ProposalRecord): SimResponse {
@@ -627,7 +726,7 @@ export class LaunchpadSimulator {
       query.set('memo', String(from));
       query.set('ws.size', String(size));
       query.set('ws.start', String(from));
-      return `${this.started().root}${ctx.url.pathname.slice(1)}?${query}`;
+      return `${ctx.links.root}${ctx.url.pathname.slice(1)}?${query}`;
     };
     const body: Record<string, unknown> = {};
     if (typeLink) body.resource_type_link = typeLink;
@@ -764,6 +863,11 @@ function positiveInt(value: string | null): number | undefined {
   if (value === null || !/^\d+$/.test(value)) return undefined;
   const n = Number(value);
   return n > 0 ? n : undefined;
+}
+
+/** The owner in a unique name `~owner/…`. */
+function ownerOf(uniqueName: string): string {
+  return uniqueName.slice(1).split('/')[0];
 }
 
 function sortPeople(people: PersonRecord[]): PersonRecord[] {

@@ -146,6 +146,37 @@ export interface Branch extends Entry {
   whiteboard: string | null;
 }
 
+/** `git_repository-full` (the fields the bot reads; the simulator serves them all). */
+export interface GitRepository extends Entry {
+  /** `~owner/project/+git/name`. */
+  unique_name: string;
+  name: string;
+  /** `lp:project` for a project's default repository, else `lp:~owner/project/+git/name`. */
+  git_identity: string;
+  /** Null for a repository anonymous users cannot see. */
+  git_https_url: string | null;
+  git_ssh_url: string;
+  default_branch: string | null;
+  display_name: string;
+  owner_link: string;
+  target_default: boolean;
+  owner_default: boolean;
+  private: boolean;
+}
+
+/** `git_ref-full`. */
+export interface GitRef extends Entry {
+  /** The full SHA-1 of the commit the ref points at. */
+  commit_sha1: string;
+  /** `refs/heads/master`. */
+  path: string;
+  repository_link: string;
+  landing_candidates_collection_link: string;
+  landing_targets_collection_link: string;
+  dependent_landings_collection_link: string;
+  recipes_collection_link: string;
+}
+
 /** `code_review_comment-full`. */
 export interface CodeReviewComment extends Entry {
   as_quoted_email: string;

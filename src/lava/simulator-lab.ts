@@ -505,17 +505,40 @@ export class LavaLab {
   /** The build the job's metadata asks for, or why there is none. */
   private buildSpec(job: SimJobRecord): BuildSpec | string {
     const metadata = job.parsed.metadata;
-    const read = (key: string) => (typeof metadata[key] === 'string' || typeof metadata[key] === 'number' ? String(metadata[key]) : undefined);
-    const branch = read(METADATA_KEYS.branch);
+    const read = (key: string) => (typeof metadata[key] === 'string' || typeof metadata[key] === 'number' ? String(metadata[key]) : '');
+    const vcs = read(METADATA_KEYS.vcs);
+    const source = read(METADATA_KEYS.source);
+    const ref = read(METADATA_KEYS.ref);
     const revision = read(METADATA_KEYS.revision);
     const revno = read(METADATA_KEYS.revno);
     const target = read(METADATA_KEYS.target);
-    const missing = Object.entries({ branch, revision, revno, target })
-      .filter(([, value]) => value === undefined || value === '')
-      .map(([name]) => `cbuild-bot.${name}`);
+    const required = vcs === 'git' ? { vcs, source, ref, revision, target } : { vcs, source, revno, target };
+    const missing = Object.entries(required).filter(([, value]) => value === '').map(([name]) => `cbuild-bot.${name}`);
     if (missing.length > 0) return `metadata lacks ${missing.join(', ')}`;
-    if (!/^\d+$/.test(revno!)) return `metadata cbuild-bot.revno '${revno}' is not a number`;
-    return { branch: branch!.replace(/^lp:/, ''), revision: revision!, revno: Number(revno), target: target!, backend: 'lava' };
+    if (vcs !== 'bzr' && vcs !== 'git') return `metadata cbuild-bot.vcs '${vcs}' is neither bzr nor git`;
+    // `lp:<unique name>` for bzr, `lp:<repository unique name>:<ref>` for git (unique names never hold ':').
+    const name = source.replace(/^lp:/, '');
+    const path = vcs === 'git' ? name.slice(0, name.indexOf(':') < 0 ? undefined : name.indexOf(':')) : name;
+    if (vcs === 'bzr' && !/^\d+$/.test(revno)) return `metadata cbuild-bot.revno '${revno}' is not a number`;
+    return {
+      vcs,
+      source: path,
+      ref: vcs === 'git' ? ref : null,
+      revision: revision === '' ? null : revision,
+      revno: vcs === 'bzr' ? Number(revno) : null,
+      target,
+      backend: 'lava',
+    };
+  }
+
+  /** What the job's checkout step runs, for its log. */
+  private checkoutLine(job: SimJobRecord, spec: BuildSpec): string {
+    const metadata = job.parsed.metadata;
+    if (spec.vcs === 'git') {
+      return `+ git fetch ${String(metadata[METADATA_KEYS.repositoryUrl] ?? '')} ${spec.ref} && git checkout --detach ${spec.revision}`;
+    }
+    const revspec = spec.revision !== null ? `revid:${spec.revision}` : `revno:${spec.revno}`;
+    return `+ brz branch -r ${revspec} ${String(metadata[METADATA_KEYS.branch] ?? `lp:${spec.source}`)} src`;
   }
 
   /** Deploy and boot went fine: build what the metadata asks for, publish, record the outcome. */
@@ -533,7 +556,7 @@ export class LavaLab {
     if (typeof spec === 'string') {
       this.logLine(job, 'warning', `simulator: ${spec}; the test steps were not simulated`);
     } else {
-      this.logLine(job, 'target', `+ bzr branch -r revid:${spec.revision} lp:${spec.branch} gcc-src`);
+      this.logLine(job, 'target', this.checkoutLine(job, spec));
       try {
         outcome = this.options.toolchain.build(spec);
       } catch (err) {

@@ -86,7 +86,12 @@ export interface LavaDevice {
 /** Keys of the job's `metadata:` map through which the bot tells a job (and the simulator) what to build. */
 export const METADATA_KEYS = {
   request: 'cbuild-bot.request',
+  vcs: 'cbuild-bot.vcs',
+  /** The source as people name it: `lp:~o/p/branch`, `lp:~o/p/+git/repo:short-ref`. */
+  source: 'cbuild-bot.source',
   branch: 'cbuild-bot.branch',
+  repositoryUrl: 'cbuild-bot.repository-url',
+  ref: 'cbuild-bot.ref',
   revision: 'cbuild-bot.revision',
   revno: 'cbuild-bot.revno',
   target: 'cbuild-bot.target',

@@ -5,8 +5,9 @@
  * this names the tool and result kind (e.g. gcc FAIL: 3 on CBuild, 5 on LAVA).
  * Pure: store rows in, verdicts out.
  */
-import type { BuildRow, RequestRow, TestSummary } from '../core/model.js';
-import { endedAt, isShadow } from './rows.js';
+import { FINAL_BUILD_STATES, type BuildRow, type RequestRow, type TestSummary } from '../core/model.js';
+import { vcsFor } from '../vcs/index.js';
+import { endedAt } from './rows.js';
 
 export type AgreementVerdict =
   /** Same outcome and, when both passed, the same DejaGnu counts. */
@@ -22,17 +23,18 @@ export interface CountDifference {
   tool: string;
   /** A DejaGnu result kind: PASS, FAIL, XFAIL, … */
   result: string;
-  native: number;
+  cbuild: number;
   lava: number;
 }
 
 export interface AgreementPair {
   requestId: number;
-  branch: string;
-  revno: number;
+  /** The source as people name it, e.g. `lp:~alice/gcc-linaro/fix`. */
+  source: string;
+  /** The revision as people name it, e.g. `revision 2` or `1a2b3c4`. */
   revision: string;
   target: string;
-  native: { state: string; tests: TestSummary | null };
+  cbuild: { state: string; tests: TestSummary | null };
   lava: { state: string; tests: TestSummary | null; shadow: boolean };
   verdict: AgreementVerdict;
   /** For tests-differ: every tool and result kind whose counts differ. */
@@ -63,66 +65,57 @@ const UNDECIDED: Record<string, string> = {
   error: 'not submitted',
 };
 
-function parseSummary(text: string | null): TestSummary | null {
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as TestSummary;
-  } catch {
-    return null;
-  }
-}
 
 /** Every tool × result kind whose counts differ between the two summaries (absent counts as 0). */
-export function countDifferences(native: TestSummary, lava: TestSummary): CountDifference[] {
+export function countDifferences(cbuild: TestSummary, lava: TestSummary): CountDifference[] {
   const out: CountDifference[] = [];
-  for (const tool of [...new Set([...Object.keys(native), ...Object.keys(lava)])].sort()) {
-    const n = native[tool] ?? {};
+  for (const tool of [...new Set([...Object.keys(cbuild), ...Object.keys(lava)])].sort()) {
+    const n = cbuild[tool] ?? {};
     const l = lava[tool] ?? {};
     for (const result of [...new Set([...Object.keys(n), ...Object.keys(l)])].sort()) {
-      if ((n[result] ?? 0) !== (l[result] ?? 0)) out.push({ tool, result, native: n[result] ?? 0, lava: l[result] ?? 0 });
+      if ((n[result] ?? 0) !== (l[result] ?? 0)) out.push({ tool, result, cbuild: n[result] ?? 0, lava: l[result] ?? 0 });
     }
   }
   return out;
 }
 
-function judge(native: BuildRow, lava: BuildRow): { verdict: AgreementVerdict; differences: CountDifference[]; reason: string | null } {
-  for (const [name, b] of [['CBuild', native], ['LAVA', lava]] as const) {
+function judge(cbuild: BuildRow, lava: BuildRow): { verdict: AgreementVerdict; differences: CountDifference[]; reason: string | null } {
+  for (const [name, b] of [['CBuild', cbuild], ['LAVA', lava]] as const) {
     if (UNDECIDED[b.state]) return { verdict: 'not-comparable', differences: [], reason: `${name}: ${UNDECIDED[b.state]}` };
   }
-  if (native.state !== lava.state) return { verdict: 'outcome-differs', differences: [], reason: null };
-  if (native.state === 'failed') return { verdict: 'agree', differences: [], reason: null };
-  const nativeTests = parseSummary(native.test_summary);
-  const lavaTests = parseSummary(lava.test_summary);
-  if (!nativeTests || !lavaTests) {
-    return { verdict: 'not-comparable', differences: [], reason: `${nativeTests ? 'LAVA' : 'CBuild'}: no test results` };
+  if (cbuild.state !== lava.state) return { verdict: 'outcome-differs', differences: [], reason: null };
+  if (cbuild.state === 'failed') return { verdict: 'agree', differences: [], reason: null };
+  const cbuildTests = cbuild.test_summary;
+  const lavaTests = lava.test_summary;
+  if (!cbuildTests || !lavaTests) {
+    return { verdict: 'not-comparable', differences: [], reason: `${cbuildTests ? 'LAVA' : 'CBuild'}: no test results` };
   }
-  const differences = countDifferences(nativeTests, lavaTests);
+  const differences = countDifferences(cbuildTests, lavaTests);
   return { verdict: differences.length ? 'tests-differ' : 'agree', differences, reason: null };
 }
 
-/** Pairs the final native and LAVA builds of each request and target in `builds`. */
+/** Pairs the final CBuild and LAVA builds of each request and target in `builds`. */
 export function computeAgreement(builds: readonly BuildRow[], requests: ReadonlyMap<number, RequestRow>): AgreementReport {
-  const final = new Set(['passed', 'failed', 'infra', 'cancelled', 'error']);
-  const halves = new Map<string, { native?: BuildRow; lava?: BuildRow }>();
+  const halves = new Map<string, { cbuild?: BuildRow; lava?: BuildRow }>();
   for (const b of builds) {
-    if (!final.has(b.state)) continue;
+    if (!FINAL_BUILD_STATES.has(b.state)) continue;
     const key = `${b.request_id}\u0000${b.target}`;
     halves.set(key, { ...halves.get(key), [b.backend]: b });
   }
   const pairs: AgreementPair[] = [];
-  for (const { native, lava } of halves.values()) {
-    const request = native && lava ? requests.get(native.request_id) : undefined;
-    if (!native || !lava || !request) continue;
+  for (const { cbuild, lava } of halves.values()) {
+    const request = cbuild && lava ? requests.get(cbuild.request_id) : undefined;
+    if (!cbuild || !lava || !request) continue;
+    const vcs = vcsFor(request.source.vcs);
     pairs.push({
       requestId: request.id,
-      branch: request.branch,
-      revno: request.revno,
-      revision: request.revision_id,
-      target: native.target,
-      native: { state: native.state, tests: parseSummary(native.test_summary) },
-      lava: { state: lava.state, tests: parseSummary(lava.test_summary), shadow: isShadow(lava) },
-      ...judge(native, lava),
-      endedAt: [endedAt(native), endedAt(lava)].sort()[1],
+      source: vcs.describeSource(request.source),
+      revision: vcs.describeRevision(request.revision),
+      target: cbuild.target,
+      cbuild: { state: cbuild.state, tests: cbuild.test_summary },
+      lava: { state: lava.state, tests: lava.test_summary, shadow: lava.shadow },
+      ...judge(cbuild, lava),
+      endedAt: [endedAt(cbuild), endedAt(lava)].sort()[1],
     });
   }
   pairs.sort((a, b) => b.endedAt.localeCompare(a.endedAt) || b.requestId - a.requestId || a.target.localeCompare(b.target));

@@ -7,7 +7,7 @@ import type { StabilityReport } from './report.js';
 export type ReportFormat = 'text' | 'json' | 'csv';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'csv'];
 
-export const BACKEND_LABEL: Record<Backend, string> = { native: 'CBuild', lava: 'LAVA' };
+export const BACKEND_LABEL: Record<Backend, string> = { cbuild: 'CBuild', lava: 'LAVA' };
 
 export function percent(share: number | null): string {
   return share === null ? '-' : `${(share * 100).toFixed(1)}%`;
@@ -21,13 +21,13 @@ export function duration(ms: number | null): string {
 export function describeDifference(pair: AgreementPair): string {
   switch (pair.verdict) {
     case 'tests-differ':
-      return pair.differences.map((d) => `${d.tool} ${d.result} ${d.native} (CBuild) vs ${d.lava} (LAVA)`).join('; ');
+      return pair.differences.map((d) => `${d.tool} ${d.result} ${d.cbuild} (CBuild) vs ${d.lava} (LAVA)`).join('; ');
     case 'outcome-differs':
-      return `CBuild ${pair.native.state}, LAVA ${pair.lava.state}`;
+      return `CBuild ${pair.cbuild.state}, LAVA ${pair.lava.state}`;
     case 'not-comparable':
       return pair.reason ?? 'not comparable';
     case 'agree':
-      return pair.native.state === 'failed' ? 'both failed to build' : 'same test counts';
+      return pair.cbuild.state === 'failed' ? 'both failed to build' : 'same test counts';
   }
 }
 
@@ -72,7 +72,7 @@ function formatText(report: StabilityReport): string {
     const differing = agreement.pairs.filter((p) => p.verdict !== 'agree');
     if (differing.length) {
       parts.push('', 'Where they differ or cannot be compared:');
-      for (const p of differing) parts.push(`  request ${p.requestId} ${p.branch} r${p.revno} on ${p.target}: ${describeDifference(p)}`);
+      for (const p of differing) parts.push(`  request ${p.requestId} ${p.source} ${p.revision} on ${p.target}: ${describeDifference(p)}`);
     }
   }
   parts.push('');

@@ -3,7 +3,7 @@ import type { BuildRow } from '../core/model.js';
 
 /** A LAVA build run in shadow rollout: recorded and shown here, but not in merge-proposal comments. */
 export function isShadow(build: BuildRow): boolean {
-  return build.shadow === 1;
+  return build.shadow;
 }
 
 function between(from: string | null, to: string | null): number | null {

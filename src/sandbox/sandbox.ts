@@ -14,7 +14,8 @@ import { createLogger, type Logger } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
 import { Metrics } from '../web/metrics.js';
 import { startStatusServer } from '../web/server.js';
-import { wireBot, type WiredBot } from '../bot/wiring.js';
+import { wireBot, type WiredBot } from '../app/wiring.js';
+import { vcsFor } from '../vcs/index.js';
 import { CBuildSimulator } from '../cbuild/simulator.js';
 import { LavaSimulator } from '../lava/simulator.js';
 import { LaunchpadSimulator } from '../launchpad/simulator.js';
@@ -194,12 +195,12 @@ async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logge
     const event = await sandbox.scenario?.step(store);
     if (event) say(`scenario: ${event}`);
     const proposals = await store.trackedProposals();
-    const branches = await store.branches();
+    const tips = await store.sourceTips();
     const requests = await store.requestsOfProposals(proposals.map((p) => p.id));
     const comments = await store.commentsOfRequests(requests.map((r) => r.id));
     const pending = proposals.filter((p) => {
-      const revision = branches.get(p.source_branch_link)?.last_scanned_id;
-      const current = requests.filter((r) => r.proposal_id === p.id && r.revision_id === revision).at(-1);
+      const revision = tips.get(p.source.link)?.tip;
+      const current = requests.filter((r) => r.proposal_id === p.id && r.revision.id === revision).at(-1);
       return !current || !comments.some((c) => c.request_id === current.id && c.kind === 'results' && (c.state === 'posted' || c.state === 'printed'));
     });
     if (proposals.length > 0 && pending.length === 0 && !(sandbox.scenario && !sandbox.scenario.finished())) return true;
@@ -213,7 +214,8 @@ async function printComments(sandbox: Sandbox, say: (t: string) => void): Promis
   for (const proposal of await store.allProposals()) {
     say('='.repeat(100));
     say(`${proposal.web_link}  [${proposal.queue_status}]`);
-    say(`lp:${proposal.source_branch} => lp:${proposal.target_branch}`);
+    const vcs = vcsFor(proposal.source.vcs);
+    say(`${vcs.describeSource(proposal.source)} => ${vcs.describeSource(proposal.target)}`);
     say('='.repeat(100));
     if (sandbox.wired.dryRun) {
       for (const c of (await store.allComments()).filter((c) => c.proposal_id === proposal.id)) say(`(dry run, not posted)\n${c.body}\n`);

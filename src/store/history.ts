@@ -1,7 +1,6 @@
 /**
- * Read-only queries behind the status page and the capacity report. They
- * select whole rows (`SELECT *`), so columns added by later migrations (a
- * build's `shadow`, a request's `origin`) come along without a change here.
+ * Read-only views behind the status page and the capacity report: requests
+ * with the proposal, builds and comments shown next to them.
  */
 import type { Store } from './store.js';
 import type { BuildRow, CommentRow, ProposalRow, RequestRow } from '../core/model.js';
@@ -21,43 +20,29 @@ export interface WindowRows {
   requests: Map<number, RequestRow>;
 }
 
-const FINAL_STATES = `('passed', 'failed', 'infra', 'cancelled', 'error')`;
-
 export class History {
   constructor(private readonly store: Store) {}
 
   /** Requests still building, oldest first: the queue. */
   async active(): Promise<RequestHistory[]> {
-    return this.withDetails(await this.store.db.all<RequestRow>(`SELECT * FROM requests WHERE state = 'active' ORDER BY id`));
+    return this.withDetails(await this.store.activeRequests());
   }
 
   /** The latest requests that are no longer building, newest first. */
   async recentlyEnded(limit: number): Promise<RequestHistory[]> {
-    return this.withDetails(
-      await this.store.db.all<RequestRow>(
-        `SELECT * FROM requests WHERE state <> 'active' ORDER BY COALESCE(finished_at, created_at) DESC, id DESC LIMIT ?`,
-        [limit],
-      ),
-    );
+    return this.withDetails(await this.store.recentlyEndedRequests(limit));
   }
 
   /** A proposal and every request made for it, newest revision first. */
   async proposal(id: number): Promise<{ proposal: ProposalRow; requests: RequestHistory[] } | undefined> {
     const proposal = await this.store.proposalById(id);
     if (!proposal) return undefined;
-    const requests = await this.store.db.all<RequestRow>('SELECT * FROM requests WHERE proposal_id = ? ORDER BY id DESC', [id]);
-    return { proposal, requests: await this.withDetails(requests) };
+    return { proposal, requests: await this.withDetails(await this.store.requestsOfProposal(id)) };
   }
 
   /** Requests with a build that ended in [since, until) (ISO times), and all their builds. */
   async window(since: string, until: string): Promise<WindowRows> {
-    const requests = await this.store.db.all<RequestRow>(
-      `SELECT * FROM requests WHERE id IN (
-         SELECT request_id FROM builds WHERE state IN ${FINAL_STATES}
-           AND COALESCE(finished_at, updated_at) >= ? AND COALESCE(finished_at, updated_at) < ?)
-       ORDER BY id`,
-      [since, until],
-    );
+    const requests = await this.store.requestsWithBuildsEndedBetween(since, until);
     const builds = await this.store.buildsOfRequests(requests.map((r) => r.id));
     return { builds: [...builds.values()].flat(), requests: new Map(requests.map((r) => [r.id, r])) };
   }
@@ -66,14 +51,10 @@ export class History {
     const ids = requests.map((r) => r.id);
     const builds = await this.store.buildsOfRequests(ids);
     const comments = await this.store.commentsOfRequests(ids);
-    const proposalIds = [...new Set(requests.map((r) => r.proposal_id).filter((id): id is number => id !== null))];
-    const proposals = proposalIds.length
-      ? await this.store.db.all<ProposalRow>(`SELECT * FROM proposals WHERE id IN (${proposalIds.map(() => '?').join(',')})`, proposalIds)
-      : [];
-    const byId = new Map(proposals.map((p) => [p.id, p]));
+    const proposals = await this.store.proposalsById([...new Set(requests.map((r) => r.proposal_id).filter((id): id is number => id !== null))]);
     return requests.map((request) => ({
       request,
-      proposal: request.proposal_id === null ? null : byId.get(request.proposal_id) ?? null,
+      proposal: request.proposal_id === null ? null : proposals.get(request.proposal_id) ?? null,
       builds: builds.get(request.id) ?? [],
       comments: comments.filter((c) => c.request_id === request.id),
     }));

@@ -1,26 +1,42 @@
 /**
- * Every query the bot makes, in one place. Writes that must stay consistent
- * (a request with its builds; a comment with its request's state) run in one
- * transaction, so a crash never leaves half a decision behind.
+ * Every query the bot makes, in one place, returning the bot's own types
+ * (rows.ts decodes them). Writes that must stay consistent (a request with
+ * its builds; a comment with its request's state) run in one transaction, so
+ * a crash never leaves half a decision behind.
  */
 import { Db, type SqlParam } from './db.js';
 import { migrate } from './migrate.js';
 import { redact } from '../secrets.js';
 import type {
   Backend,
-  BranchRow,
   BuildRow,
   BuildState,
   CommandRow,
-  CommentKind,
   CommentRow,
   ProposalRow,
   RequestKind,
   RequestOrigin,
   RequestRow,
   RequestState,
+  Revision,
   ReviewVote,
+  Source,
+  SourceTipRow,
 } from '../core/model.js';
+import {
+  FINAL_BUILD,
+  UNFINISHED_BUILD,
+  decodeBuild,
+  decodeCommand,
+  decodeComment,
+  decodeProposal,
+  decodeRequest,
+  decodeSourceTip,
+  encodeBuildPatch,
+  type BuildPatch,
+} from './rows.js';
+
+export type { BuildPatch } from './rows.js';
 
 /** A request to record: what to build, why, and for whom. */
 export interface NewRequestRecord {
@@ -29,9 +45,10 @@ export interface NewRequestRecord {
   requestedBy?: string | null;
   proposalId: number | null;
   baseRequestId: number | null;
-  branch: string;
-  revisionId: string;
-  revno: number;
+  source: Source;
+  /** Where builders fetch the source from. */
+  sourceUrl: string;
+  revision: Revision;
 }
 
 /** One build of a new request; `shadow` for a LAVA build in shadow rollout. */
@@ -41,15 +58,26 @@ export interface NewBuild {
   shadow?: boolean;
 }
 
-const UNFINISHED = `state NOT IN ('passed', 'failed', 'infra', 'cancelled', 'error')`;
-
 /** What Launchpad says about a proposal; the rest of a ProposalRow is the bot's own bookkeeping. */
-export type ProposalFacts = Pick<
-  ProposalRow,
-  'self_link' | 'web_link' | 'source_branch_link' | 'source_branch' | 'target_branch_link' | 'target_branch' | 'queue_status' | 'http_etag'
->;
+export type ProposalFacts = Pick<ProposalRow, 'self_link' | 'web_link' | 'source' | 'target' | 'queue_status' | 'http_etag'>;
 
-type BuildPatch = Partial<Omit<BuildRow, 'id' | 'request_id' | 'target' | 'backend'>>;
+type Raw = Record<string, unknown>;
+type NewCommand = Omit<CommandRow, 'id' | 'request_id' | 'created_at'>;
+
+/** A comment to queue for a request (ack, results) or a proposal (notice). */
+export interface NewComment {
+  requestId: number | null;
+  proposalId: number;
+  kind: 'ack' | 'results' | 'notice';
+  marker: string;
+  subject: string;
+  body: string;
+  vote: ReviewVote | null;
+}
+
+function inList(ids: readonly unknown[]): string {
+  return ids.map(() => '?').join(',');
+}
 
 export class Store {
   private constructor(
@@ -69,45 +97,76 @@ export class Store {
     return this.db.close();
   }
 
-  // --- proposals and branches ---
+  private async rows<T>(decode: (r: Raw) => T, sql: string, params: SqlParam[] = []): Promise<T[]> {
+    return (await this.db.all<Raw>(sql, params)).map(decode);
+  }
 
+  private async row<T>(decode: (r: Raw) => T, sql: string, params: SqlParam[] = []): Promise<T | undefined> {
+    const r = await this.db.get<Raw>(sql, params);
+    return r ? decode(r) : undefined;
+  }
+
+  // --- proposals and source tips ---
+
+  /**
+   * Records what Launchpad says of a proposal; a proposal listed again is
+   * tracked again. `changed` says whether anything the bot acts on differs.
+   */
   async upsertProposal(facts: ProposalFacts, now: string): Promise<{ row: ProposalRow; changed: boolean }> {
     const existing = await this.proposalByLink(facts.self_link);
+    const values: SqlParam[] = [
+      facts.web_link, facts.source.vcs, facts.source.link, facts.source.path, facts.source.ref, facts.target.link,
+      facts.target.path, facts.target.ref, facts.queue_status, facts.http_etag,
+    ];
     if (!existing) {
       await this.db.run(
-        `INSERT INTO proposals (self_link, web_link, source_branch_link, source_branch, target_branch_link, target_branch,
-           queue_status, http_etag, tracked, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-        [facts.self_link, facts.web_link, facts.source_branch_link, facts.source_branch, facts.target_branch_link,
-          facts.target_branch, facts.queue_status, facts.http_etag, now, now],
+        `INSERT INTO proposals (web_link, vcs, source_link, source_path, source_ref, target_link, target_path, target_ref,
+           queue_status, http_etag, self_link, tracked, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+        [...values, facts.self_link, now, now],
       );
       return { row: (await this.proposalByLink(facts.self_link))!, changed: true };
     }
-    const changed = existing.http_etag !== facts.http_etag || existing.queue_status !== facts.queue_status || existing.tracked !== 1;
+    const changed =
+      existing.http_etag !== facts.http_etag ||
+      existing.queue_status !== facts.queue_status ||
+      !existing.tracked ||
+      existing.source.link !== facts.source.link ||
+      existing.target.link !== facts.target.link;
     if (changed) {
       await this.db.run(
-        `UPDATE proposals SET web_link = ?, source_branch_link = ?, source_branch = ?, target_branch_link = ?,
-           target_branch = ?, queue_status = ?, http_etag = ?, tracked = 1, updated_at = ? WHERE id = ?`,
-        [facts.web_link, facts.source_branch_link, facts.source_branch, facts.target_branch_link, facts.target_branch,
-          facts.queue_status, facts.http_etag, now, existing.id],
+        `UPDATE proposals SET web_link = ?, vcs = ?, source_link = ?, source_path = ?, source_ref = ?, target_link = ?,
+           target_path = ?, target_ref = ?, queue_status = ?, http_etag = ?, tracked = 1, updated_at = ? WHERE id = ?`,
+        [...values, now, existing.id],
       );
     }
     return { row: (await this.proposalByLink(facts.self_link))!, changed };
   }
 
   proposalByLink(selfLink: string): Promise<ProposalRow | undefined> {
-    return this.db.get<ProposalRow>('SELECT * FROM proposals WHERE self_link = ?', [selfLink]);
+    return this.row(decodeProposal, 'SELECT * FROM proposals WHERE self_link = ?', [selfLink]);
   }
 
   proposalById(id: number): Promise<ProposalRow | undefined> {
-    return this.db.get<ProposalRow>('SELECT * FROM proposals WHERE id = ?', [id]);
+    return this.row(decodeProposal, 'SELECT * FROM proposals WHERE id = ?', [id]);
+  }
+
+  async proposalsById(ids: readonly number[]): Promise<Map<number, ProposalRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.rows(decodeProposal, `SELECT * FROM proposals WHERE id IN (${inList(ids)})`, [...ids]);
+    return new Map(rows.map((p) => [p.id, p]));
   }
 
   trackedProposals(): Promise<ProposalRow[]> {
-    return this.db.all<ProposalRow>('SELECT * FROM proposals WHERE tracked = 1 ORDER BY id');
+    return this.rows(decodeProposal, 'SELECT * FROM proposals WHERE tracked = 1 ORDER BY id');
   }
 
   allProposals(): Promise<ProposalRow[]> {
-    return this.db.all<ProposalRow>('SELECT * FROM proposals ORDER BY id');
+    return this.rows(decodeProposal, 'SELECT * FROM proposals ORDER BY id');
+  }
+
+  /** Records why the proposal cannot be built (null: it can again). */
+  async setUnbuildable(id: number, reason: string | null): Promise<void> {
+    await this.db.run('UPDATE proposals SET unbuildable = ? WHERE id = ?', [reason === null ? null : redact(reason), id]);
   }
 
   async setProposalStatus(id: number, queueStatus: string, tracked: boolean, etag: string | null, now: string): Promise<void> {
@@ -116,47 +175,77 @@ export class Store {
     ]);
   }
 
-  branch(selfLink: string): Promise<BranchRow | undefined> {
-    return this.db.get<BranchRow>('SELECT * FROM branches WHERE self_link = ?', [selfLink]);
+  sourceTip(link: string): Promise<SourceTipRow | undefined> {
+    return this.row(decodeSourceTip, 'SELECT * FROM sources WHERE self_link = ?', [link]);
   }
 
-  async branches(): Promise<Map<string, BranchRow>> {
-    const rows = await this.db.all<BranchRow>('SELECT * FROM branches');
-    return new Map(rows.map((r) => [r.self_link, r]));
+  async sourceTips(): Promise<Map<string, SourceTipRow>> {
+    const rows = await this.rows(decodeSourceTip, 'SELECT * FROM sources');
+    return new Map(rows.map((r) => [r.link, r]));
   }
 
-  async upsertBranch(row: BranchRow): Promise<void> {
+  async upsertSourceTip(row: SourceTipRow): Promise<void> {
     await this.db.run(
-      `INSERT INTO branches (self_link, unique_name, bzr_identity, last_scanned_id, revision_count, http_etag, checked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(self_link) DO UPDATE SET unique_name = excluded.unique_name, bzr_identity = excluded.bzr_identity,
-         last_scanned_id = excluded.last_scanned_id, revision_count = excluded.revision_count,
+      `INSERT INTO sources (self_link, vcs, path, ref, identity, tip, revno, repository_url, http_etag, checked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(self_link) DO UPDATE SET vcs = excluded.vcs, path = excluded.path, ref = excluded.ref,
+         identity = excluded.identity, tip = excluded.tip, revno = excluded.revno, repository_url = excluded.repository_url,
          http_etag = excluded.http_etag, checked_at = excluded.checked_at`,
-      [row.self_link, row.unique_name, row.bzr_identity, row.last_scanned_id, row.revision_count, row.http_etag, row.checked_at],
+      [row.link, row.vcs, row.path, row.ref, row.identity, row.tip, row.revno, row.repository_url, row.http_etag, row.checked_at],
     );
   }
 
   // --- requests and builds ---
 
   /** Every request of the given proposals (any state), for the planner's "seen before" rule. */
-  requestsOfProposals(proposalIds: number[]): Promise<RequestRow[]> {
+  requestsOfProposals(proposalIds: readonly number[]): Promise<RequestRow[]> {
     if (proposalIds.length === 0) return Promise.resolve([]);
-    return this.db.all<RequestRow>(
-      `SELECT * FROM requests WHERE proposal_id IN (${proposalIds.map(() => '?').join(',')}) ORDER BY id`,
-      proposalIds,
-    );
+    return this.rows(decodeRequest, `SELECT * FROM requests WHERE proposal_id IN (${inList(proposalIds)}) ORDER BY id`, [...proposalIds]);
   }
 
   requestsInState(state: RequestState): Promise<RequestRow[]> {
-    return this.db.all<RequestRow>('SELECT * FROM requests WHERE state = ? ORDER BY id', [state]);
+    return this.rows(decodeRequest, 'SELECT * FROM requests WHERE state = ? ORDER BY id', [state]);
   }
 
   request(id: number): Promise<RequestRow | undefined> {
-    return this.db.get<RequestRow>('SELECT * FROM requests WHERE id = ?', [id]);
+    return this.row(decodeRequest, 'SELECT * FROM requests WHERE id = ?', [id]);
+  }
+
+  async requestsById(ids: readonly number[]): Promise<Map<number, RequestRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.rows(decodeRequest, `SELECT * FROM requests WHERE id IN (${inList(ids)})`, [...ids]);
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   recentRequests(limit: number): Promise<RequestRow[]> {
-    return this.db.all<RequestRow>('SELECT * FROM requests ORDER BY id DESC LIMIT ?', [limit]);
+    return this.rows(decodeRequest, 'SELECT * FROM requests ORDER BY id DESC LIMIT ?', [limit]);
+  }
+
+  /** Requests still building, oldest first. */
+  activeRequests(): Promise<RequestRow[]> {
+    return this.requestsInState('active');
+  }
+
+  /** The latest requests that are no longer building, newest first. */
+  recentlyEndedRequests(limit: number): Promise<RequestRow[]> {
+    return this.rows(decodeRequest, `SELECT * FROM requests WHERE state <> 'active' ORDER BY COALESCE(finished_at, created_at) DESC, id DESC LIMIT ?`, [limit]);
+  }
+
+  /** A proposal's requests, newest first. */
+  requestsOfProposal(proposalId: number): Promise<RequestRow[]> {
+    return this.rows(decodeRequest, 'SELECT * FROM requests WHERE proposal_id = ? ORDER BY id DESC', [proposalId]);
+  }
+
+  /** Requests with a build that ended in [since, until) (ISO times). */
+  requestsWithBuildsEndedBetween(since: string, until: string): Promise<RequestRow[]> {
+    return this.rows(
+      decodeRequest,
+      `SELECT * FROM requests WHERE id IN (
+         SELECT request_id FROM builds WHERE ${FINAL_BUILD}
+           AND COALESCE(finished_at, updated_at) >= ? AND COALESCE(finished_at, updated_at) < ?)
+       ORDER BY id`,
+      [since, until],
+    );
   }
 
   /**
@@ -175,9 +264,13 @@ export class Store {
   /** createRequest's body, for callers that already hold a transaction. */
   private async insertRequest(req: NewRequestRecord, builds: readonly NewBuild[], submitKey: (requestId: number, build: NewBuild) => string, now: string): Promise<number> {
     const { lastID } = await this.db.run(
-      `INSERT INTO requests (kind, origin, requested_by, proposal_id, base_request_id, branch, revision_id, revno, state, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
-      [req.kind, req.origin, req.requestedBy ?? null, req.proposalId, req.baseRequestId, req.branch, req.revisionId, req.revno, now],
+      `INSERT INTO requests (kind, origin, requested_by, proposal_id, base_request_id, vcs, source_path, source_ref, source_url,
+         revision_id, revno, state, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
+      [
+        req.kind, req.origin, req.requestedBy ?? null, req.proposalId, req.baseRequestId, req.source.vcs, req.source.path,
+        req.source.ref, req.sourceUrl, req.revision.id, req.revision.revno, now,
+      ],
     );
     for (const b of builds) {
       await this.db.run(
@@ -194,7 +287,7 @@ export class Store {
    * are superseded by it, so a crash never acts on a command twice.
    */
   async createRequestForCommand(
-    command: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>,
+    command: NewCommand,
     req: NewRequestRecord,
     builds: readonly NewBuild[],
     submitKey: (requestId: number, build: NewBuild) => string,
@@ -217,7 +310,7 @@ export class Store {
    * requests and `reply` queues the answer, all in one transaction.
    */
   async recordCommand(
-    command: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>,
+    command: NewCommand,
     effects: { cancel?: number[]; reply?: { subject: string; body: (commandId: number) => { body: string; marker: string } } },
     now: string,
   ): Promise<number> {
@@ -235,10 +328,10 @@ export class Store {
     });
   }
 
-  private async insertCommand(c: Omit<CommandRow, 'id' | 'request_id' | 'created_at'>, requestId: number | null, now: string): Promise<number> {
+  private async insertCommand(c: NewCommand, requestId: number | null, now: string): Promise<number> {
     const { lastID } = await this.db.run(
       `INSERT INTO commands (proposal_id, comment_link, author, verb, targets, state, outcome, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.proposal_id, c.comment_link, c.author, c.verb, c.targets, c.state, redact(c.outcome), requestId, now],
+      [c.proposal_id, c.comment_link, c.author, c.verb, c.targets.length ? JSON.stringify(c.targets) : null, c.state, redact(c.outcome), requestId, now],
     );
     return lastID;
   }
@@ -250,21 +343,25 @@ export class Store {
   }
 
   commands(): Promise<CommandRow[]> {
-    return this.db.all<CommandRow>('SELECT * FROM commands ORDER BY id');
+    return this.rows(decodeCommand, 'SELECT * FROM commands ORDER BY id');
   }
 
   /** The proposal's latest request (any origin), for rebuilds and cancels. */
   latestRequestOf(proposalId: number): Promise<RequestRow | undefined> {
-    return this.db.get<RequestRow>('SELECT * FROM requests WHERE proposal_id = ? ORDER BY id DESC LIMIT 1', [proposalId]);
+    return this.row(decodeRequest, 'SELECT * FROM requests WHERE proposal_id = ? ORDER BY id DESC LIMIT 1', [proposalId]);
   }
 
   activeRequestsOf(proposalId: number): Promise<RequestRow[]> {
-    return this.db.all<RequestRow>(`SELECT * FROM requests WHERE proposal_id = ? AND state = 'active' ORDER BY id`, [proposalId]);
+    return this.rows(decodeRequest, `SELECT * FROM requests WHERE proposal_id = ? AND state = 'active' ORDER BY id`, [proposalId]);
   }
 
-  /** The baseline request for a target branch revision, if one was made (by a proposal or a daily). */
-  baselineFor(branch: string, revisionId: string): Promise<RequestRow | undefined> {
-    return this.db.get<RequestRow>(`SELECT * FROM requests WHERE kind = 'baseline' AND branch = ? AND revision_id = ?`, [branch, revisionId]);
+  /** The baseline request for a target revision, if one was made (by a proposal or a daily). */
+  baselineFor(source: Source, revisionId: string): Promise<RequestRow | undefined> {
+    return this.row(
+      decodeRequest,
+      `SELECT * FROM requests WHERE kind = 'baseline' AND vcs = ? AND source_path = ? AND IFNULL(source_ref, '') = ? AND revision_id = ?`,
+      [source.vcs, source.path, source.ref ?? '', revisionId],
+    );
   }
 
   async markRequestDone(id: number, now: string): Promise<void> {
@@ -280,47 +377,48 @@ export class Store {
     await this.db.run('UPDATE requests SET state = ?, superseded_by = ?, finished_at = ? WHERE id = ? AND state = ?', [
       state, supersededBy ?? null, now, id, 'active',
     ]);
-    await this.db.run(`UPDATE builds SET cancel_requested = 1, updated_at = ? WHERE request_id = ? AND ${UNFINISHED}`, [now, id]);
+    await this.db.run(`UPDATE builds SET cancel_requested = 1, updated_at = ? WHERE request_id = ? AND ${UNFINISHED_BUILD}`, [now, id]);
   }
 
   unfinishedBuilds(): Promise<BuildRow[]> {
-    return this.db.all<BuildRow>(`SELECT * FROM builds WHERE ${UNFINISHED} ORDER BY id`);
+    return this.rows(decodeBuild, `SELECT * FROM builds WHERE ${UNFINISHED_BUILD} ORDER BY id`);
   }
 
   /**
    * Takes a pending build for submission. Only one caller wins (the bot's
    * cycle or a `schedule` command in another process), so a job is never
-   * submitted twice.
+   * submitted twice; from now on its fate is uncertain until recorded.
    */
   async claimBuild(id: number, now: string): Promise<boolean> {
-    const { changes } = await this.db.run(`UPDATE builds SET state = 'submitting', updated_at = ? WHERE id = ? AND state = 'pending'`, [now, id]);
+    const { changes } = await this.db.run(
+      `UPDATE builds SET state = 'submitting', uncertain_since = ?, next_check_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
+      [now, now, id],
+    );
     return changes === 1;
   }
 
-  async buildsOfRequests(ids: number[]): Promise<Map<number, BuildRow[]>> {
+  /** Builds held for a configuration error go back to pending (the configuration was re-read); returns how many. */
+  async releaseHeldBuilds(now: string): Promise<number> {
+    const { changes } = await this.db.run(`UPDATE builds SET state = 'pending', detail = NULL, updated_at = ? WHERE state = 'held'`, [now]);
+    return changes;
+  }
+
+  async buildsOfRequests(ids: readonly number[]): Promise<Map<number, BuildRow[]>> {
     const out = new Map<number, BuildRow[]>();
     if (ids.length === 0) return out;
-    const rows = await this.db.all<BuildRow>(
-      `SELECT * FROM builds WHERE request_id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
-      ids,
-    );
+    const rows = await this.rows(decodeBuild, `SELECT * FROM builds WHERE request_id IN (${inList(ids)}) ORDER BY id`, [...ids]);
     for (const r of rows) out.set(r.request_id, [...(out.get(r.request_id) ?? []), r]);
     return out;
   }
 
   build(id: number): Promise<BuildRow | undefined> {
-    return this.db.get<BuildRow>('SELECT * FROM builds WHERE id = ?', [id]);
+    return this.row(decodeBuild, 'SELECT * FROM builds WHERE id = ?', [id]);
   }
 
   async updateBuild(id: number, patch: BuildPatch, now: string): Promise<void> {
     // Build fields carry text from outside (LAVA errors, HTTP errors): never store a secret in any of them.
-    const entries = Object.entries({ ...patch, updated_at: now })
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v] as const);
-    await this.db.run(`UPDATE builds SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [
-      ...entries.map(([, v]) => v as SqlParam),
-      id,
-    ]);
+    const entries = encodeBuildPatch({ ...patch, updated_at: now }).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v] as const);
+    await this.db.run(`UPDATE builds SET ${entries.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`, [...entries.map(([, v]) => v), id]);
   }
 
   async setBuildState(id: number, state: BuildState, now: string, patch: BuildPatch = {}): Promise<void> {
@@ -333,53 +431,72 @@ export class Store {
    * Queues a comment. For a results comment the request is marked done in the
    * same transaction, so it is never queued twice.
    */
-  async queueComment(
-    c: { requestId: number; proposalId: number; kind: Exclude<CommentKind, 'command'>; marker: string; subject: string; body: string; vote: ReviewVote | null },
-    now: string,
-  ): Promise<void> {
+  async queueComment(c: NewComment, now: string): Promise<void> {
     await this.db.transaction(async () => {
       await this.db.run(
         `INSERT OR IGNORE INTO comments (request_id, proposal_id, kind, marker, subject, body, vote, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-        [c.requestId, c.proposalId, c.kind, c.marker, c.subject, c.body, c.vote, now],
+        [c.requestId, c.proposalId, c.kind, c.marker, c.subject, redact(c.body), c.vote, now],
       );
-      if (c.kind === 'results') {
+      if (c.kind === 'results' && c.requestId !== null) {
         await this.db.run(`UPDATE requests SET state = 'done', finished_at = ? WHERE id = ? AND state = 'active'`, [now, c.requestId]);
       }
     });
   }
 
-  commentsOfRequests(ids: number[]): Promise<CommentRow[]> {
+  commentsOfRequests(ids: readonly number[]): Promise<CommentRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.all<CommentRow>(`SELECT * FROM comments WHERE request_id IN (${ids.map(() => '?').join(',')})`, ids);
+    return this.rows(decodeComment, `SELECT * FROM comments WHERE request_id IN (${inList(ids)}) ORDER BY id`, [...ids]);
+  }
+
+  commentsOfProposal(proposalId: number): Promise<CommentRow[]> {
+    return this.rows(decodeComment, 'SELECT * FROM comments WHERE proposal_id = ? ORDER BY id', [proposalId]);
+  }
+
+  commentByMarker(marker: string): Promise<CommentRow | undefined> {
+    return this.row(decodeComment, 'SELECT * FROM comments WHERE marker = ?', [marker]);
   }
 
   outbox(): Promise<CommentRow[]> {
-    return this.db.all<CommentRow>(`SELECT * FROM comments WHERE state IN ('pending', 'posting') ORDER BY id`);
+    return this.rows(decodeComment, `SELECT * FROM comments WHERE state IN ('pending', 'posting') ORDER BY id`);
   }
 
   allComments(): Promise<CommentRow[]> {
-    return this.db.all<CommentRow>('SELECT * FROM comments ORDER BY id');
+    return this.rows(decodeComment, 'SELECT * FROM comments ORDER BY id');
   }
 
-  /** Marks a comment as being posted: from here a crash is resolved by looking for its marker. */
-  async markPosting(id: number): Promise<void> {
-    await this.db.run(`UPDATE comments SET state = 'posting', attempts = attempts + 1 WHERE id = ?`, [id]);
+  /** Marks a comment as being posted: from here until it is recorded, its fate is uncertain. */
+  async markPosting(id: number, now: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = 'posting', attempts = attempts + 1, uncertain_since = ?, next_check_at = NULL WHERE id = ?`, [now, id]);
   }
 
   async markPosted(id: number, link: string | null, state: 'posted' | 'printed', now: string): Promise<void> {
-    await this.db.run(`UPDATE comments SET state = ?, posted_link = ?, posted_at = ?, last_error = NULL WHERE id = ?`, [
-      state, link, now, id,
+    await this.db.run(
+      `UPDATE comments SET state = ?, posted_link = ?, posted_at = ?, last_error = NULL, uncertain_since = NULL, next_check_at = NULL WHERE id = ?`,
+      [state, link, now, id],
+    );
+  }
+
+  /**
+   * A definite refusal (4xx): the comment was not posted; tried again next
+   * cycle until `giveUp`, when it is recorded as failed.
+   */
+  async markRefused(id: number, error: string, giveUp: boolean): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = ?, last_error = ?, uncertain_since = NULL, next_check_at = NULL WHERE id = ?`, [
+      giveUp ? 'failed' : 'pending', redact(error), id,
     ]);
   }
 
-  /** A definite refusal (4xx): the comment was not posted, try again next cycle. */
-  async markRefused(id: number, error: string): Promise<void> {
-    await this.db.run(`UPDATE comments SET state = 'pending', last_error = ? WHERE id = ?`, [error, id]);
+  /** An ambiguous failure: it may have been posted; its marker is looked for again at `nextCheckAt`. */
+  async markUncertain(id: number, error: string, nextCheckAt: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET last_error = ?, next_check_at = ? WHERE id = ?`, [redact(error), nextCheckAt, id]);
   }
 
-  /** An ambiguous failure: it may have been posted; the marker check decides next cycle. */
-  async markUncertain(id: number, error: string): Promise<void> {
-    await this.db.run(`UPDATE comments SET last_error = ? WHERE id = ?`, [error, id]);
+  /** A queued comment that must not be posted any more (its request ended, its proposal closed). */
+  async withdrawComment(id: number, reason: string): Promise<void> {
+    await this.db.run(`UPDATE comments SET state = 'withdrawn', last_error = ?, uncertain_since = NULL, next_check_at = NULL WHERE id = ? AND state IN ('pending', 'posting')`, [
+      redact(reason), id,
+    ]);
   }
 }
+

@@ -22,6 +22,8 @@ export class Metrics implements BotEvents {
   private readonly buildsFinished = new Counter({ name: 'cbuild_bot_builds_finished_total', help: 'Builds that reached a final state.', labelNames: ['backend', 'target', 'state'], registers: [this.registry] });
   private readonly buildRetries = new Counter({ name: 'cbuild_bot_build_retries_total', help: 'Builds submitted again after an infrastructure failure.', labelNames: ['backend', 'target'], registers: [this.registry] });
   private readonly commentsPosted = new Counter({ name: 'cbuild_bot_comments_posted_total', help: 'Comments that reached Launchpad (or were printed in a dry run), by kind.', labelNames: ['kind'], registers: [this.registry] });
+  private readonly configurationErrors = new Counter({ name: 'cbuild_bot_configuration_errors_total', help: 'Builds held because the bot\'s own configuration is wrong (template, token, queue), by backend and target.', labelNames: ['backend', 'target'], registers: [this.registry] });
+  private readonly commentsFailed = new Counter({ name: 'cbuild_bot_comments_failed_total', help: 'Comments Launchpad refused too many times (given up), by kind.', labelNames: ['kind'], registers: [this.registry] });
   private readonly buildSeconds = new Histogram({ name: 'cbuild_bot_build_duration_seconds', help: 'Build time (started to finished) of final builds.', labelNames: ['backend', 'target'], buckets: BUILD_SECONDS, registers: [this.registry] });
   private readonly waitSeconds = new Histogram({ name: 'cbuild_bot_build_queue_wait_seconds', help: 'Queue wait (submitted to started) of final builds and of retried attempts.', labelNames: ['backend', 'target'], buckets: WAIT_SECONDS, registers: [this.registry] });
 
@@ -60,6 +62,14 @@ export class Metrics implements BotEvents {
 
   commentPosted(comment: CommentRow): void {
     this.commentsPosted.inc({ kind: comment.kind });
+  }
+
+  configurationError(build: BuildRow): void {
+    this.configurationErrors.inc({ backend: build.backend, target: build.target });
+  }
+
+  commentFailed(comment: CommentRow): void {
+    this.commentsFailed.inc({ kind: comment.kind });
   }
 
   private observeTimes(build: BuildRow): void {

@@ -10,7 +10,7 @@ import { BACKEND_LABEL, describeDifference, duration, percent } from '../report/
 import type { StabilityReport } from '../report/report.js';
 import { histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
 import { html, link, type Html } from './html.js';
-import type { BuildView, ProposalView, RequestView } from './views.js';
+import type { BuildView, ProposalView, RequestView, SourceView } from './views.js';
 
 const STYLE = `
 body { font-family: sans-serif; margin: 0 1.5em 2em; color: #222; }
@@ -37,9 +37,9 @@ export interface PageContext {
   launchpadWebRoot: string;
 }
 
-/** A branch's name, linked to its Launchpad page. */
-function branchLink(branch: string, ctx: PageContext): Html {
-  return link(new URL(branch.replace(/^\/+/, ''), ctx.launchpadWebRoot).toString(), `lp:${branch}`);
+/** A branch's or ref's name, linked to its Launchpad page. */
+function sourceLink(source: SourceView, ctx: PageContext): Html {
+  return link(new URL(source.webPath.replace(/^\/+/, ''), ctx.launchpadWebRoot).toString(), source.name);
 }
 
 export function layout(title: string, body: Html, options: { refreshSeconds?: number; ctx: PageContext }): Html {
@@ -75,24 +75,24 @@ function buildCell(b: BuildView | undefined): Html {
 /** Who asked for the request: the proposal (with links) or what else made it. */
 function requestSubject(r: RequestView, ctx: PageContext): Html {
   if (r.proposal) {
-    return html`<a href="/proposal/${r.proposal.id}">lp:${r.proposal.sourceBranch}</a> ${link(r.proposal.webLink, 'on Launchpad', { class: 'launchpad' })}`;
+    return html`<a href="/proposal/${r.proposal.id}">${r.proposal.source.name}</a> ${link(r.proposal.webLink, 'on Launchpad', { class: 'launchpad' })}`;
   }
   const why = [r.origin, r.requestedBy && `by ${r.requestedBy}`].filter(Boolean).join(', ');
-  return html`${r.kind === 'baseline' ? 'baseline' : r.kind} ${branchLink(r.branch, ctx)}${why ? html` <span class="muted">(${why})</span>` : ''}`;
+  return html`${r.kind === 'baseline' ? 'baseline' : r.kind} ${sourceLink(r.source, ctx)}${why ? html` <span class="muted">(${why})</span>` : ''}`;
 }
 
 function targetsOf(r: RequestView): string[] {
   return [...new Set(r.builds.map((b) => b.target))].sort();
 }
 
-const BACKENDS_SHOWN: Backend[] = ['native', 'lava'];
+const BACKENDS_SHOWN: Backend[] = ['cbuild', 'lava'];
 
 function queueTable(requests: RequestView[], ctx: PageContext): Html {
   if (requests.length === 0) return html`<p>Nothing is building.</p>`;
   const rows = requests.flatMap((r) =>
     targetsOf(r).map(
       (target, i) => html`<tr data-request="${r.id}" data-target="${target}">${i === 0
-        ? html`<td rowspan="${targetsOf(r).length}">${r.id}</td><td rowspan="${targetsOf(r).length}">${requestSubject(r, ctx)}</td><td rowspan="${targetsOf(r).length}">r${r.revno}<br><code>${r.revision}</code></td>`
+        ? html`<td rowspan="${targetsOf(r).length}">${r.id}</td><td rowspan="${targetsOf(r).length}">${requestSubject(r, ctx)}</td><td rowspan="${targetsOf(r).length}">${r.revision}</td>`
         : ''}<td>${target}</td>${BACKENDS_SHOWN.map((backend) => buildCell(r.builds.find((b) => b.target === target && b.backend === backend)))}</tr>`,
     ),
   );
@@ -109,7 +109,7 @@ function recentTable(requests: RequestView[], ctx: PageContext): Html {
   if (requests.length === 0) return html`<p>No request has ended yet.</p>`;
   return html`<table id="recent"><thead><tr><th>request</th><th>proposal</th><th>revision</th><th>state</th><th>ended</th><th>builds</th><th>results comment</th></tr></thead><tbody>${requests.map((r) => {
     const results = r.comments.find((c) => c.kind === 'results');
-    return html`<tr data-request="${r.id}"><td>${r.id}</td><td>${requestSubject(r, ctx)}</td><td>r${r.revno}</td><td>${r.state}</td><td>${r.finishedAt ?? '-'}</td><td>${buildSummary(r)}</td><td>${results ? (results.link ? link(results.link, results.state) : results.state) : '-'}</td></tr>`;
+    return html`<tr data-request="${r.id}"><td>${r.id}</td><td>${requestSubject(r, ctx)}</td><td>${r.revision}</td><td>${r.state}</td><td>${r.finishedAt ?? '-'}</td><td>${buildSummary(r)}</td><td>${results ? (results.link ? link(results.link, results.state) : results.state) : '-'}</td></tr>`;
   })}</tbody></table>`;
 }
 
@@ -130,7 +130,7 @@ function testCounts(tests: TestSummary | null): string {
 
 export function proposalPage(proposal: ProposalView, requests: RequestView[], ctx: PageContext): Html {
   const sections = requests.map(
-    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>Revision ${r.revno} <span class="muted">${r.revision}</span> — ${r.state}</h2>
+    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>${r.revision} — ${r.state}</h2>
 <p class="muted">request ${r.id}, seen ${r.createdAt}${r.finishedAt ? html`, ended ${r.finishedAt}` : ''}</p>
 <table><thead><tr><th>target</th><th>backend</th><th>state</th><th>submitted</th><th>wait</th><th>build time</th><th>attempt</th><th>tests</th><th>regressions</th><th>links</th></tr></thead><tbody>${r.builds.map(
       (b) => html`<tr data-target="${b.target}" data-backend="${b.backend}"><td>${b.target}</td><td>${BACKEND_LABEL[b.backend as Backend] ?? b.backend}${b.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${stateBadge(b.state)}${b.detail && b.state !== 'passed' ? html`<br><span class="muted">${b.detail}</span>` : ''}</td><td>${b.submittedAt ?? '-'}</td><td>${duration(b.queueWaitMs)}</td><td>${duration(b.buildTimeMs)}</td><td class="num">${b.attempt}</td><td>${testCounts(b.tests)}</td><td class="num">${b.regressions ?? '-'}</td><td>${link(b.jobUrl, 'job')} ${link(b.logUrl, 'log')} ${link(b.resultsUrl, 'results')}</td></tr>`,
@@ -138,14 +138,14 @@ export function proposalPage(proposal: ProposalView, requests: RequestView[], ct
 ${r.comments.length ? html`<p>Comments: ${r.comments.map((c) => html`${link(c.link, `${c.kind} (${c.state})`)} `)}</p>` : ''}</section>`,
   );
   return layout(
-    `lp:${proposal.sourceBranch}`,
-    html`<p>Merge proposal of ${branchLink(proposal.sourceBranch, ctx)} into ${branchLink(proposal.targetBranch, ctx)}, ${proposal.status}${proposal.tracked ? '' : ' (no longer tracked)'}. ${link(proposal.webLink, 'On Launchpad', { class: 'launchpad' })}</p>
+    proposal.source.name,
+    html`<p>Merge proposal of ${sourceLink(proposal.source, ctx)} into ${sourceLink(proposal.target, ctx)}, ${proposal.status}${proposal.tracked ? '' : ' (no longer tracked)'}. ${link(proposal.webLink, 'On Launchpad', { class: 'launchpad' })}</p>
 ${requests.length ? sections : html`<p>No revision of this proposal was built.</p>`}`,
     { refreshSeconds: requests.some((r) => r.state === 'active') ? 30 : undefined, ctx },
   );
 }
 
-const BACKEND_COLORS: Record<Backend, string> = { native: '#1f77b4', lava: '#d62728' };
+const BACKEND_COLORS: Record<Backend, string> = { cbuild: '#1f77b4', lava: '#d62728' };
 const OUTCOME_COLORS: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', infra: '#ff7f0e', cancelled: '#999999', error: '#9467bd' };
 
 function charts(report: StabilityReport): Html[] {
@@ -199,7 +199,7 @@ function agreement(report: StabilityReport): Html {
     (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td class="num">${s.pairs}</td><td class="num">${s.agree}</td><td class="num">${s.testsDiffer}</td><td class="num">${s.outcomeDiffers}</td><td class="num">${s.notComparable}</td></tr>`,
   )}</tbody></table>
 <table id="agreement"><thead><tr><th>request</th><th>branch</th><th>target</th><th>CBuild</th><th>LAVA</th><th>verdict</th><th>where they differ</th></tr></thead><tbody>${pairs.map(
-    (p) => html`<tr data-request="${p.requestId}" data-target="${p.target}" data-verdict="${p.verdict}"><td>${p.requestId}</td><td>lp:${p.branch} r${p.revno}</td><td>${p.target}</td><td>${stateBadge(p.native.state)}</td><td>${stateBadge(p.lava.state)}${p.lava.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${p.verdict}</td><td>${describeDifference(p)}</td></tr>`,
+    (p) => html`<tr data-request="${p.requestId}" data-target="${p.target}" data-verdict="${p.verdict}"><td>${p.requestId}</td><td>${p.source} ${p.revision}</td><td>${p.target}</td><td>${stateBadge(p.cbuild.state)}</td><td>${stateBadge(p.lava.state)}${p.lava.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${p.verdict}</td><td>${describeDifference(p)}</td></tr>`,
   )}</tbody></table>`;
 }
 

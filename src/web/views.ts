@@ -4,18 +4,33 @@
  * far), safe links and masked text. The HTML pages render these same views,
  * so the API and the pages never disagree.
  */
-import type { BuildComparison, BuildRow, CommentRow, ProposalRow, RequestOrigin, TestSummary } from '../core/model.js';
+import type { BuildRow, CommentRow, ProposalRow, RequestOrigin, Source, TestSummary } from '../core/model.js';
 import { FINAL_BUILD_STATES } from '../core/model.js';
+import { vcsFor } from '../vcs/index.js';
 import { redact } from '../secrets.js';
 import type { RequestHistory } from '../store/history.js';
 import { buildTimeMs, isShadow, queueWaitMs } from '../report/rows.js';
 import { linkTarget } from './html.js';
 
+/** A bzr branch or git ref as people name it, and its page on Launchpad's code site. */
+export interface SourceView {
+  vcs: string;
+  /** `lp:~alice/gcc-linaro/fix`, `lp:~alice/gcc-linaro/+git/gcc-linaro:fix`. */
+  name: string;
+  /** Relative to the code site's root. */
+  webPath: string;
+}
+
+export function sourceView(source: Source): SourceView {
+  const vcs = vcsFor(source.vcs);
+  return { vcs: source.vcs, name: vcs.describeSource(source), webPath: vcs.webPath(source) };
+}
+
 export interface ProposalView {
   id: number;
   webLink: string | null;
-  sourceBranch: string;
-  targetBranch: string;
+  source: SourceView;
+  target: SourceView;
   status: string;
   tracked: boolean;
 }
@@ -57,9 +72,11 @@ export interface RequestView {
   origin: RequestOrigin;
   requestedBy: string | null;
   state: string;
-  branch: string;
-  revno: number;
+  source: SourceView;
+  /** `revision 2 (alice@…)`, `1a2b3c4`. */
   revision: string;
+  /** The full revision id or commit; null for a bzr build by revno. */
+  revisionId: string | null;
   createdAt: string;
   finishedAt: string | null;
   proposal: ProposalView | null;
@@ -71,20 +88,11 @@ export function proposalView(p: ProposalRow): ProposalView {
   return {
     id: p.id,
     webLink: linkTarget(p.web_link),
-    sourceBranch: p.source_branch,
-    targetBranch: p.target_branch,
+    source: sourceView(p.source),
+    target: sourceView(p.target),
     status: p.queue_status,
-    tracked: p.tracked === 1,
+    tracked: p.tracked,
   };
-}
-
-function parseJson<T>(text: string | null): T | null {
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
 }
 
 function liveMs(from: string | null, now: Date): number | null {
@@ -95,7 +103,7 @@ function liveMs(from: string | null, now: Date): number | null {
 
 export function buildView(b: BuildRow, now: Date): BuildView {
   const final = FINAL_BUILD_STATES.has(b.state);
-  const comparison = parseJson<BuildComparison>(b.comparison);
+  const comparison = b.comparison;
   return {
     id: b.id,
     target: b.target,
@@ -112,7 +120,7 @@ export function buildView(b: BuildRow, now: Date): BuildView {
     logUrl: linkTarget(b.log_url),
     resultsUrl: linkTarget(b.results_url),
     detail: b.detail === null ? null : redact(b.detail),
-    tests: parseJson<TestSummary>(b.test_summary),
+    tests: b.test_summary,
     regressions: comparison?.status === 'compared' ? comparison.counts.regressions : null,
   };
 }
@@ -129,9 +137,9 @@ export function requestView(h: RequestHistory, now: Date): RequestView {
     origin: r.origin,
     requestedBy: r.requested_by,
     state: r.state,
-    branch: r.branch,
-    revno: r.revno,
-    revision: r.revision_id,
+    source: sourceView(r.source),
+    revision: vcsFor(r.source.vcs).describeRevision(r.revision),
+    revisionId: r.revision.id,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     proposal: h.proposal ? proposalView(h.proposal) : null,

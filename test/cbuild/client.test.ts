@@ -13,7 +13,7 @@ function job(overrides: Partial<CBuildJob> = {}): CBuildJob {
     name: JOB,
     queue: 'a9hf-ubuntu',
     state: 'queued',
-    spec: { branch: '~user/gcc-linaro/topic', revision: 'user@example.com-20121105120000-abc', revno: 115123, target: 'a9hf' },
+    spec: { vcs: 'bzr', source: '~user/gcc-linaro/topic', ref: null, url: 'lp:~user/gcc-linaro/topic', revision: 'user@example.com-20121105120000-abc', revno: 115123, target: 'a9hf' },
     host: null,
     result_dir: null,
     cancel_requested: false,
@@ -79,7 +79,7 @@ describe('CBuildClient edge cases', function () {
 
   it('retries a spawn after a 503: the PUT is idempotent', async () => {
     nock(ORIGIN)
-      .put(JOB_PATH, { branch: '~user/gcc-linaro/topic', revision: 'user@example.com-20121105120000-abc', revno: 115123, target: 'a9hf' })
+      .put(JOB_PATH, { ...job().spec })
       .reply(503)
       .put(JOB_PATH)
       .reply(201, job());

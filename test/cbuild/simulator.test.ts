@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { CBuildClient, CBuildError } from '../../src/cbuild/client.js';
 import { CBuildSimulator, type CBuildSimulatorOptions } from '../../src/cbuild/simulator.js';
 import type { BuildOutcome, BuildSpec, Toolchain } from '../../src/cbuild/toolchain.js';
-import type { CBuildJob, JobState } from '../../src/cbuild/wire.js';
+import type { CBuildJob, JobState, SpawnRequest } from '../../src/cbuild/wire.js';
 import { HttpClient } from '../../src/http/client.js';
 
 const A9_DIR = 'armv7l-precise-cbuild461-ursa3-cortexa9hfr1';
@@ -14,16 +14,20 @@ class FakeToolchain implements Toolchain {
   readonly builds: BuildSpec[] = [];
   build(spec: BuildSpec): BuildOutcome {
     this.builds.push(spec);
-    const durationMs = spec.branch.includes('slow') ? 800 : 20;
-    if (spec.branch.includes('broken')) {
+    const durationMs = spec.source.includes('slow') ? 800 : 20;
+    if (spec.source.includes('broken')) {
       return { result: 'build-failure', durationMs, files: { 'make.log': 'gcc/reload.c:42: error: expected ;\nmake: *** [all] Error 2\n' } };
     }
     return { result: 'pass', durationMs, files: { 'make.log': `building ${spec.target} r${spec.revno}\nmake: done\n`, 'gcc.sum': GCC_SUM } };
   }
 }
 
-function spec(branch: string, revno = 115123) {
-  return { branch, revision: `user@example.com-20121105120000-${revno}`, revno, target: 'a9hf' };
+function spec(branch: string, revno = 115123): SpawnRequest {
+  return { vcs: 'bzr', source: branch, ref: null, url: `lp:${branch}`, revision: `user@example.com-20121105120000-${revno}`, revno, target: 'a9hf' };
+}
+
+function gitSpec(repository: string, ref: string, commit: string): SpawnRequest {
+  return { vcs: 'git', source: repository, ref, url: `https://git.example/${repository}`, revision: commit, revno: null, target: 'a9hf' };
 }
 
 describe('CBuild simulator over HTTP', function () {
@@ -113,7 +117,7 @@ describe('CBuild simulator over HTTP', function () {
     assert.equal(done.log_url, resultDirUrl + 'make.log');
     assert.ok(done.spawned_at <= done.started_at! && done.started_at! <= done.finished_at!);
     assert.match(done.finished_at!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.deepEqual(toolchain.builds, [{ ...spec('~user/gcc-linaro/slow-topic'), backend: 'native' }]);
+    assert.deepEqual(toolchain.builds, [{ ...spec('~user/gcc-linaro/slow-topic'), backend: 'cbuild' }]);
 
     assert.deepEqual(await client.listResultDirs(name), [A9_DIR]);
     assert.deepEqual((await client.listResultFiles(name, A9_DIR)).map((f) => f.name), ['gcc.sum', 'make.log']);
@@ -308,9 +312,12 @@ describe('CBuild simulator over HTTP', function () {
     const server = await raw('PUT', '/scheduler/queues/a9hf-ubuntu/jobs/-gcc', JSON.stringify(spec('~user/gcc-linaro/topic')));
     assert.equal(server.status, 400);
     assert.match(JSON.parse(server.body).error, /job name "-gcc" must start with a letter or digit/);
-    const badBody = await raw('PUT', '/scheduler/queues/a9hf-ubuntu/jobs/gcc-x', JSON.stringify({ branch: 'b', revision: 'r', target: 't' }));
+    const badBody = await raw('PUT', '/scheduler/queues/a9hf-ubuntu/jobs/gcc-x', JSON.stringify({ vcs: 'bzr', source: 'b', url: 'lp:b', revision: 'r', target: 't' }));
     assert.equal(badBody.status, 400);
     assert.match(JSON.parse(badBody.body).error, /"revno" must be a positive integer/);
+    const gitWithoutRef = await raw('PUT', '/scheduler/queues/a9hf-ubuntu/jobs/gcc-x', JSON.stringify({ ...gitSpec('~u/p/+git/p', 'refs/heads/x', 'a'.repeat(40)), ref: null }));
+    assert.equal(gitWithoutRef.status, 400);
+    assert.match(JSON.parse(gitWithoutRef.body).error, /"ref" must name the git ref/);
     const notJson = await raw('PUT', '/scheduler/queues/a9hf-ubuntu/jobs/gcc-x', '{');
     assert.equal(JSON.parse(notJson.body).error, 'request body is not valid JSON');
     assert.equal((await client.listQueue('a9hf-ubuntu')).length, 0);

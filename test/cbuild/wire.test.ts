@@ -41,8 +41,15 @@ describe('CBuild naming rules', () => {
   it('checks file names and spawn requests', () => {
     assert.equal(fileNameProblem('g++.sum.xz'), null);
     assert.match(fileNameProblem('../gcc.sum')!, /file name "..\/gcc.sum" must be/);
-    assert.equal(spawnRequestProblem({ branch: '~u/gcc-linaro/t', revision: 'r', revno: 3, target: 'a9hf' }), null);
-    assert.equal(spawnRequestProblem({ branch: '~u/gcc-linaro/t', revision: '', revno: 3, target: 'a9hf' }), 'spawn request field "revision" must be a non-empty string');
+    const bzr = { vcs: 'bzr', source: '~u/gcc-linaro/t', ref: null, url: 'lp:~u/gcc-linaro/t', revision: 'r', revno: 3, target: 'a9hf' };
+    assert.equal(spawnRequestProblem(bzr), null);
+    assert.equal(spawnRequestProblem({ ...bzr, revision: null }), null, 'a bzr build by revno');
+    assert.equal(spawnRequestProblem({ ...bzr, revision: '' }), 'spawn request field "revision" must be a revision id or null');
+    assert.equal(spawnRequestProblem({ ...bzr, revno: null }), 'spawn request field "revno" must be a positive integer');
+    const git = { vcs: 'git', source: '~u/gcc-linaro/+git/gcc-linaro', ref: 'refs/heads/t', url: 'https://git.example/x', revision: 'a'.repeat(40), revno: null, target: 'a9hf' };
+    assert.equal(spawnRequestProblem(git), null);
+    assert.equal(spawnRequestProblem({ ...git, revno: 3 }), 'spawn request field "revno" must be null for git');
+    assert.equal(spawnRequestProblem({ ...git, vcs: 'hg' }), 'spawn request field "vcs" must be "bzr" or "git"');
     assert.equal(spawnRequestProblem([]), 'spawn request must be a JSON object');
   });
 });

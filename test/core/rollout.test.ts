@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { inRolloutPercent, planRolloutChanges, plannedBuilds, projectOf, resolveRollout } from '../../src/core/rollout.js';
-import type { BuildRow, ProposalRow, RequestRow } from '../../src/core/model.js';
+import { inRolloutPercent, planRolloutChanges, plannedBuilds, resolveRollout } from '../../src/core/rollout.js';
+import { projectOf } from '../../src/vcs/index.js';
+import type { BuildRow, RequestRow } from '../../src/core/model.js';
+import * as row from '../support/rows.js';
 import type { RolloutConfig } from '../../src/config/config.js';
 
-function request(id: number, over: Partial<RequestRow> = {}): RequestRow {
-  return {
-    id, kind: 'proposal', origin: 'revision', requested_by: null, proposal_id: 1, base_request_id: null, branch: '~u/gcc-linaro/b',
-    revision_id: 'r', revno: 3, state: 'active', superseded_by: null, created_at: 't', finished_at: null, ...over,
-  };
-}
-function build(id: number, over: Partial<BuildRow> = {}): BuildRow {
-  return {
-    id, request_id: 1, target: 'a9hf', backend: 'lava', state: 'running', shadow: 0, submit_key: `k${id}`, external_id: null, job_url: null,
-    log_url: null, results_url: null, cancel_requested: 0, detail: null, test_summary: null, comparison: null, attempt: 1, not_before: null,
-    earlier_attempts: null, submitted_at: null, started_at: null, finished_at: null, updated_at: 't', ...over,
-  };
-}
-const proposal = { id: 1, self_link: 'http://lp/1.0/~u/gcc-linaro/b/+merge/1' } as ProposalRow;
+const request = (id: number, over: Partial<RequestRow> = {}): RequestRow =>
+  row.request(id, 1, 'r', 'active', { source: { vcs: 'bzr', path: '~u/gcc-linaro/b', ref: null }, ...over });
+const build = (id: number, over: Partial<BuildRow> = {}): BuildRow => row.build(id, 1, 'running', over);
+const proposal = row.proposal(1, { self_link: 'http://lp/1.0/~u/gcc-linaro/b/+merge/1' });
 
 describe('core/rollout', () => {
   it('takes the most specific setting: project+target, project, target, top level, defaults', () => {
@@ -24,14 +16,15 @@ describe('core/rollout', () => {
       lava: 'shadow',
       lavaPercent: 50,
       targets: { x86_64: { lava: 'off' } },
-      projects: { 'gcc-linaro': { lava: 'on', targets: { a9hf: { native: 'off', lavaPercent: 10 } } } },
+      projects: { 'gcc-linaro': { lava: 'on', targets: { a9hf: { cbuild: 'off', lavaPercent: 10 } } } },
     };
-    assert.deepEqual(resolveRollout(rollout, 'gcc-linaro', 'a9hf'), { lava: 'on', native: 'off', lavaPercent: 10 });
-    assert.deepEqual(resolveRollout(rollout, 'gcc-linaro', 'x86_64'), { lava: 'on', native: 'on', lavaPercent: 50 });
-    assert.deepEqual(resolveRollout(rollout, 'binutils', 'x86_64'), { lava: 'off', native: 'on', lavaPercent: 50 });
-    assert.deepEqual(resolveRollout(rollout, 'binutils', 'a9hf'), { lava: 'shadow', native: 'on', lavaPercent: 50 });
-    assert.deepEqual(resolveRollout({}, 'p', 't'), { lava: 'on', native: 'on', lavaPercent: 100 }, 'default: paired builds');
-    assert.equal(projectOf('~linaro-toolchain/gcc-linaro/4.8'), 'gcc-linaro');
+    assert.deepEqual(resolveRollout(rollout, 'gcc-linaro', 'a9hf'), { lava: 'on', cbuild: 'off', lavaPercent: 10 });
+    assert.deepEqual(resolveRollout(rollout, 'gcc-linaro', 'x86_64'), { lava: 'on', cbuild: 'on', lavaPercent: 50 });
+    assert.deepEqual(resolveRollout(rollout, 'binutils', 'x86_64'), { lava: 'off', cbuild: 'on', lavaPercent: 50 });
+    assert.deepEqual(resolveRollout(rollout, 'binutils', 'a9hf'), { lava: 'shadow', cbuild: 'on', lavaPercent: 50 });
+    assert.deepEqual(resolveRollout({}, 'p', 't'), { lava: 'on', cbuild: 'on', lavaPercent: 100 }, 'default: paired builds');
+    assert.equal(projectOf({ vcs: 'bzr', path: '~linaro-toolchain/gcc-linaro/4.8', ref: null }), 'gcc-linaro');
+    assert.equal(projectOf({ vcs: 'git', path: '~linaro-toolchain/gcc-linaro/+git/gcc-linaro', ref: 'refs/heads/master' }), 'gcc-linaro');
   });
 
   it('puts a stable share of proposals inside a percentage rollout', () => {
@@ -42,8 +35,8 @@ describe('core/rollout', () => {
     assert.equal(links.filter((l) => inRolloutPercent(l, 0)).length, 0);
     assert.equal(links.filter((l) => inRolloutPercent(l, 100)).length, 1000);
     const outside = links.find((l) => !inRolloutPercent(l, 25))!;
-    assert.deepEqual(plannedBuilds({ lavaPercent: 25 }, ['a9hf'], 'gcc-linaro', outside).map((b) => b.backend), ['native']);
-    assert.deepEqual(plannedBuilds({ lavaPercent: 25 }, ['a9hf'], 'gcc-linaro', null).map((b) => b.backend), ['native', 'lava'], 'dailies ignore the percentage');
+    assert.deepEqual(plannedBuilds({ lavaPercent: 25 }, ['a9hf'], 'gcc-linaro', outside).map((b) => b.backend), ['cbuild']);
+    assert.deepEqual(plannedBuilds({ lavaPercent: 25 }, ['a9hf'], 'gcc-linaro', null).map((b) => b.backend), ['cbuild', 'lava'], 'dailies ignore the percentage');
   });
 
   it('rolls back without cancelling a running job: pending builds are withdrawn, running ones go shadow', () => {
@@ -52,9 +45,9 @@ describe('core/rollout', () => {
       build(1, { state: 'pending' }),
       build(2, { state: 'running' }),
       build(3, { state: 'passed' }),
-      build(4, { backend: 'native', state: 'running' }),
+      build(4, { backend: 'cbuild', state: 'running' }),
       build(5, { request_id: 2, state: 'running' }),
-      build(6, { state: 'queued', shadow: 1 }),
+      build(6, { state: 'queued', shadow: true }),
     ];
     const off = planRolloutChanges({ lava: 'off' }, builds, requests, new Map([[1, proposal]]));
     assert.deepEqual(off.withdraw.map((b) => b.id), [1]);
@@ -63,7 +56,7 @@ describe('core/rollout', () => {
     assert.deepEqual([shadow.withdraw.map((b) => b.id), shadow.toShadow.map((b) => b.id)], [[], [1, 2]]);
     const on = planRolloutChanges({ lava: 'on' }, builds, requests, new Map([[1, proposal]]));
     assert.deepEqual([on.withdraw, on.toShadow], [[], []]);
-    const nativeOff = planRolloutChanges({ native: 'off' }, [build(7, { backend: 'native', state: 'pending' })], requests, new Map([[1, proposal]]));
+    const nativeOff = planRolloutChanges({ cbuild: 'off' }, [build(7, { backend: 'cbuild', state: 'pending' })], requests, new Map([[1, proposal]]));
     assert.deepEqual(nativeOff.withdraw.map((b) => b.id), [7]);
   });
 });

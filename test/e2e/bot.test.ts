@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { startHarness, cycleUntil, type Harness, LP_TOKEN, LAVA_TOKEN } from './harness.js';
-import type { WiredBot } from '../../src/bot/wiring.js';
+import type { WiredBot } from '../../src/app/wiring.js';
 import { LavaClient } from '../../src/lava/client.js';
 import { HttpError } from '../../src/http/client.js';
 import { createLogger } from '../../src/log.js';
@@ -140,7 +140,7 @@ describe('e2e: bot through the simulators', function () {
     // oort1 builds the trunk baseline's x86_64 job first; once that passed, it is on the proposal's: kill it.
     const baselinePassed = async () =>
       (await wired.store.db.all<{ state: string }>(
-        `SELECT b.state FROM builds b JOIN requests r ON r.id = b.request_id WHERE r.kind = 'baseline' AND b.target = 'x86_64' AND b.backend = 'native'`,
+        `SELECT b.state FROM builds b JOIN requests r ON r.id = b.request_id WHERE r.kind = 'baseline' AND b.target = 'x86_64' AND b.backend = 'cbuild'`,
       )).some((b) => b.state === 'passed');
     await cycleUntil(wired, baselinePassed);
     h.cbuild.killHostDuringNextJob('oort1');
@@ -172,7 +172,7 @@ describe('e2e: bot through the simulators', function () {
     assert.match(results[0].content, /revision 3 /);
     assert.ok(!comments.some((c) => /revision 2 .*every build passed|built revision 2 /.test(c.content)), 'no results for the superseded revision');
     const status = await wired.store.requestsOfProposals([(await wired.store.proposalByLink(mp.link))!.id]);
-    assert.deepEqual(status.map((r) => [r.revno, r.state]), [[2, 'superseded'], [3, 'done']]);
+    assert.deepEqual(status.map((r) => [r.revision.revno, r.state]), [[2, 'superseded'], [3, 'done']]);
   });
 
   it('stops tracking a merged proposal and cancels its running builds', async () => {

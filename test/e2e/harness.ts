@@ -12,23 +12,28 @@ import { LavaSimulator } from '../../src/lava/simulator.js';
 import type { BuildOutcome, BuildSpec, Toolchain } from '../../src/cbuild/toolchain.js';
 import { renderSum } from '../../src/results/index.js';
 import { parseConfig, projectRoot, type BotConfig } from '../../src/config/config.js';
-import { wireBot, type WiredBot, type WiringOptions } from '../../src/bot/wiring.js';
+import { wireBot, type WiredBot, type WiringOptions } from '../../src/app/wiring.js';
 import { silentLogger } from '../../src/log.js';
 
-/** Builds pass with a tiny testsuite unless the branch is listed as broken. */
+/** A build's source as the harness names it: a bzr branch's unique name, or `<repository>:<ref>` (vcs/sourceKey). */
+export function specKey(spec: BuildSpec): string {
+  return spec.ref === null ? spec.source : `${spec.source}:${spec.ref}`;
+}
+
+/** Builds pass with a tiny testsuite unless the source is listed as broken. */
 export class TestToolchain implements Toolchain {
   readonly broken = new Set<string>();
-  /** Branches whose builds turn `gcc.dg/pr1.c` from PASS into FAIL and add a failing new test. */
+  /** Sources whose builds turn `gcc.dg/pr1.c` from PASS into FAIL and add a failing new test. */
   readonly regressed = new Set<string>();
   durationMs = 150;
   readonly specs: BuildSpec[] = [];
 
   build(spec: BuildSpec): BuildOutcome {
     this.specs.push(spec);
-    if (this.broken.has(spec.branch)) {
+    if (this.broken.has(specKey(spec))) {
       return { result: 'build-failure', durationMs: this.durationMs, files: { 'make.log': "gcc/foo.c:1:1: error: expected ';'\nmake: *** [all] Error 2\n" } };
     }
-    const regressed = this.regressed.has(spec.branch);
+    const regressed = this.regressed.has(specKey(spec));
     const sum = renderSum({
       tool: 'gcc',
       target: spec.target,
@@ -50,6 +55,8 @@ export interface Harness {
   lava: LavaSimulator;
   toolchain: TestToolchain;
   trunk: string;
+  /** The project's default git repository (`lp:gcc-linaro`), with `refs/heads/master`. */
+  gitTrunk: string;
   dir: string;
   config: BotConfig;
   credentialsFile: string;
@@ -58,6 +65,11 @@ export interface Harness {
   wire(options?: Partial<WiringOptions> & { anonymous?: boolean; vote?: boolean; config?: Partial<BotConfig> }): Promise<WiredBot>;
   /** Creates a branch with revisions and a proposal targeting trunk; returns its self_link and branch. */
   propose(owner: string, name: string, status?: 'Needs review' | 'Work in progress'): { link: string; branch: string };
+  /**
+   * Creates `refs/heads/<name>` with commits in `~owner/gcc-linaro/+git/gcc-linaro` and a git proposal
+   * into the default repository's master; `branch` is `<repository>:<ref>`, as the toolchain names sources.
+   */
+  proposeGit(owner: string, name: string, status?: 'Needs review' | 'Work in progress'): { link: string; branch: string; repository: string; ref: string };
   close(): Promise<void>;
 }
 
@@ -94,6 +106,8 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
   lp.addProject('gcc-linaro', 'Linaro GCC');
   const trunk = lp.addBranch({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'trunk', developmentFocus: true });
   lp.pushRevisions(trunk, 3);
+  const gitTrunk = lp.addGitRepository({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'gcc-linaro', targetDefault: true });
+  lp.pushCommits(gitTrunk, 'refs/heads/master', 3);
   lp.registerToken({ consumerKey: 'cbuild-bot', tokenKey: LP_TOKEN.key, tokenSecret: LP_TOKEN.secret, person: 'cbuild-bot', permission: 'WRITE_PUBLIC' });
   const credentialsFile = join(dir, 'credentials');
   writeFileSync(credentialsFile, `[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = ${LP_TOKEN.key}\naccess_secret = ${LP_TOKEN.secret}\n`);
@@ -120,7 +134,7 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
   const opened: WiredBot[] = [];
 
   return {
-    lp, cbuild, lava, toolchain, trunk, dir, config, credentialsFile, lavaTokenFile,
+    lp, cbuild, lava, toolchain, trunk, gitTrunk, dir, config, credentialsFile, lavaTokenFile,
     async wire(opts = {}) {
       const env: NodeJS.ProcessEnv = opts.anonymous ? {} : { CBUILD_BOT_LP_CREDENTIALS: credentialsFile };
       const wired = await wireBot({ ...config, vote: opts.vote ?? false, ...opts.config }, { logger: silentLogger, print: () => {}, ...opts, env });
@@ -136,6 +150,19 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
       const branch = lp.addBranch({ owner, project: 'gcc-linaro', name });
       lp.pushRevisions(branch, 2);
       return { link: lp.createMergeProposal({ source: branch, target: trunk, registrant: owner, status }), branch };
+    },
+    proposeGit(owner, name, status = 'Needs review') {
+      try {
+        lp.addPerson(owner, owner);
+      } catch {
+        /* already there */
+      }
+      const repository = `~${owner}/gcc-linaro/+git/gcc-linaro`;
+      if (!lp.hasGitRepository(repository)) lp.addGitRepository({ owner, project: 'gcc-linaro', name: 'gcc-linaro' });
+      const ref = `refs/heads/${name}`;
+      lp.pushCommits(repository, ref, 2);
+      const link = lp.createMergeProposal({ source: repository, sourceRef: ref, target: gitTrunk, targetRef: 'refs/heads/master', registrant: owner, status });
+      return { link, branch: `${repository}:${ref}`, repository, ref };
     },
     async close() {
       for (const w of opened) await w.close().catch(() => {});

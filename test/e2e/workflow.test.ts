@@ -10,9 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock } from 'node:test';
 import { startHarness, cycleUntil, type Harness } from './harness.js';
-import type { WiredBot } from '../../src/bot/wiring.js';
-import { gatherStatus } from '../../src/bot/status.js';
-import { runService, type Service } from '../../src/bot/service.js';
+import type { WiredBot } from '../../src/app/wiring.js';
+import { gatherStatus } from '../../src/app/status.js';
+import { runService, type Service } from '../../src/app/service.js';
 import { silentLogger } from '../../src/log.js';
 import { projectRoot } from '../../src/config/config.js';
 
@@ -192,7 +192,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       mock.timers.tick(3_000); // 02:00:01
       await settle(async () => (await dailies()).length === 1 && (await wired.store.unfinishedBuilds()).every((b) => b.state !== 'pending'));
       const [daily] = await dailies();
-      assert.deepEqual([daily.kind, daily.branch, daily.revno], ['baseline', '~linaro-toolchain/gcc-linaro/trunk', 3]);
+      assert.deepEqual([daily.kind, daily.source.path, daily.revision.revno], ['baseline', '~linaro-toolchain/gcc-linaro/trunk', 3]);
       assert.equal((await wired.store.buildsOfRequests([daily.id])).get(daily.id)!.length, 4, 'every target and backend, submitted at once');
 
       const seen = h.lp.requests.length;
@@ -204,7 +204,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       h.lp.pushRevisions(h.trunk, 1);
       mock.timers.tick(24 * 3600_000);
       await settle(async () => (await dailies()).length === 2);
-      assert.equal((await dailies())[0].revno, 4);
+      assert.equal((await dailies())[0].revision.revno, 4);
     } finally {
       mock.timers.reset();
     }

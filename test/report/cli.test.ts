@@ -77,13 +77,13 @@ describe('cli: report', function () {
     const report = JSON.parse(run.stdout);
     assert.equal(report.window.days, 7);
     const row = (backend: string, target: string) => report.capacity.find((r: { backend: string; target: string }) => r.backend === backend && r.target === target);
-    assert.deepEqual(row('native', 'a9hf').queueWait, { count: 3, median: 60_000, p90: 120_000, mean: 190_000 / 3, max: 120_000 });
-    assert.equal(row('native', 'a9hf').buildTime.median, 3_240_000);
+    assert.deepEqual(row('cbuild', 'a9hf').queueWait, { count: 3, median: 60_000, p90: 120_000, mean: 190_000 / 3, max: 120_000 });
+    assert.equal(row('cbuild', 'a9hf').buildTime.median, 3_240_000);
     assert.deepEqual(row('lava', '(all)').rates, { pass: 0.75, buildFailure: 0, infraFailure: 0.25 });
     assert.equal(row('lava', '(all)').retries, 3);
     assert.equal(row('lava', '(all)').queueWait.median, 450_000);
     assert.equal(row('lava', '(all)').buildTime.median, 1_700_000);
-    assert.equal(row('native', '(all)').throughputPerDay, 4 / 7);
+    assert.equal(row('cbuild', '(all)').throughputPerDay, 4 / 7);
     assert.deepEqual(report.agreement.byTarget.map((t: { target: string; pairs: number }) => `${t.target}:${t.pairs}`), ['a9hf:3', 'x86_64:2']);
     assert.deepEqual(report.lavaDevices.pool.types, [
       { deviceType: 'panda-es', devices: 2, idle: 2, busy: 0, outOfService: 0, pendingJobs: 0 },

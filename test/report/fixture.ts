@@ -38,9 +38,9 @@ export const KNOWN: KnownRequest[] = [
     daysAgo: 5.5,
     state: 'done',
     builds: [
-      { target: 'a9hf', backend: 'native', state: 'passed', times: [0, 60, 3660], tests: gcc(100, 2) },
+      { target: 'a9hf', backend: 'cbuild', state: 'passed', times: [0, 60, 3660], tests: gcc(100, 2) },
       { target: 'a9hf', backend: 'lava', state: 'passed', times: [0, 300, 4300], tests: gcc(100, 2) },
-      { target: 'x86_64', backend: 'native', state: 'passed', times: [0, 30, 1800], tests: gcc(200, 1) },
+      { target: 'x86_64', backend: 'cbuild', state: 'passed', times: [0, 30, 1800], tests: gcc(200, 1) },
       { target: 'x86_64', backend: 'lava', state: 'passed', times: [3600, 4200, 6200], tests: gcc(198, 3), attempt: 2 },
     ],
   },
@@ -50,9 +50,9 @@ export const KNOWN: KnownRequest[] = [
     daysAgo: 4.5,
     state: 'done',
     builds: [
-      { target: 'a9hf', backend: 'native', state: 'failed', times: [0, 120, 3000] },
+      { target: 'a9hf', backend: 'cbuild', state: 'failed', times: [0, 120, 3000] },
       { target: 'a9hf', backend: 'lava', state: 'infra', times: [0, 900, 1400], attempt: 3 },
-      { target: 'x86_64', backend: 'native', state: 'failed', times: [0, 60, 1500] },
+      { target: 'x86_64', backend: 'cbuild', state: 'failed', times: [0, 60, 1500] },
       { target: 'x86_64', backend: 'lava', state: 'passed', times: [0, 100, 1500], tests: gcc(1, 0), shadow: true },
     ],
   },
@@ -63,7 +63,7 @@ export const KNOWN: KnownRequest[] = [
     daysAgo: 18,
     state: 'done',
     builds: [
-      { target: 'a9hf', backend: 'native', state: 'passed', times: [0, 10, 20], tests: gcc(1, 0) },
+      { target: 'a9hf', backend: 'cbuild', state: 'passed', times: [0, 10, 20], tests: gcc(1, 0) },
       { target: 'a9hf', backend: 'lava', state: 'failed', times: [0, 10, 20] },
     ],
   },
@@ -74,7 +74,7 @@ export const KNOWN: KnownRequest[] = [
     daysAgo: 3.5,
     state: 'done',
     builds: [
-      { target: 'a9hf', backend: 'native', state: 'cancelled', times: [0, 10, 100] },
+      { target: 'a9hf', backend: 'cbuild', state: 'cancelled', times: [0, 10, 100] },
       { target: 'a9hf', backend: 'lava', state: 'cancelled', times: [0, null, 100] },
     ],
   },
@@ -85,7 +85,7 @@ export const KNOWN: KnownRequest[] = [
     daysAgo: 1 / 24,
     state: 'active',
     builds: [
-      { target: 'a9hf', backend: 'native', state: 'running', times: [0, 600, null], jobUrl: 'http://cbuild.example/job/1', logUrl: 'http://builder:pw@cbuild.example/log/make.log' },
+      { target: 'a9hf', backend: 'cbuild', state: 'running', times: [0, 600, null], jobUrl: 'http://cbuild.example/job/1', logUrl: 'http://builder:pw@cbuild.example/log/make.log' },
       { target: 'a9hf', backend: 'lava', state: 'queued', times: [0, null, null], jobUrl: 'http://lava.example/scheduler/job/42' },
     ],
   },
@@ -99,10 +99,8 @@ export async function seedKnownBuilds(store: Store, now: Date): Promise<{ reques
     {
       self_link: 'https://api.launchpad.net/1.0/~alice/gcc-linaro/fix/+merge/1',
       web_link: 'https://code.launchpad.net/~alice/gcc-linaro/fix/+merge/1',
-      source_branch_link: 'https://api.launchpad.net/1.0/~alice/gcc-linaro/fix',
-      source_branch: '~alice/gcc-linaro/fix',
-      target_branch_link: 'https://api.launchpad.net/1.0/~linaro-toolchain/gcc-linaro/4.8',
-      target_branch: '~linaro-toolchain/gcc-linaro/4.8',
+      source: { vcs: 'bzr', link: 'https://api.launchpad.net/1.0/~alice/gcc-linaro/fix', path: '~alice/gcc-linaro/fix', ref: null },
+      target: { vcs: 'bzr', link: 'https://api.launchpad.net/1.0/~linaro-toolchain/gcc-linaro/4.8', path: '~linaro-toolchain/gcc-linaro/4.8', ref: null },
       queue_status: 'Needs review',
       http_etag: null,
     },
@@ -111,8 +109,15 @@ export async function seedKnownBuilds(store: Store, now: Date): Promise<{ reques
   const requestIds: number[] = [];
   for (const known of KNOWN) {
     const created = new Date(now.getTime() - known.daysAgo * 86_400_000).toISOString();
-    // Plain objects (not literals) so this fits the store before and after migration 005 (origin, shadow).
-    const request = { kind: 'proposal' as const, origin: 'revision' as const, proposalId: known.branch === proposal.source_branch ? proposal.id : null, baseRequestId: null, branch: known.branch, revisionId: `rev-${known.branch}-${known.revno}`, revno: known.revno };
+    const request = {
+      kind: 'proposal' as const,
+      origin: 'revision' as const,
+      proposalId: known.branch === proposal.source.path ? proposal.id : null,
+      baseRequestId: null,
+      source: { vcs: 'bzr' as const, path: known.branch, ref: null },
+      sourceUrl: `lp:${known.branch}`,
+      revision: { id: `rev-${known.branch}-${known.revno}`, revno: known.revno },
+    };
     const builds = known.builds.map((b) => ({ target: b.target, backend: b.backend, shadow: b.shadow ?? false }));
     const id = await store.createRequest(request, builds, (rid, b) => `key-${rid}-${b.target}-${b.backend}`, created);
     requestIds.push(id);
@@ -124,7 +129,7 @@ export async function seedKnownBuilds(store: Store, now: Date): Promise<{ reques
         submitted_at: at(created, submitted),
         started_at: at(created, started),
         finished_at: at(created, finished),
-        test_summary: b.tests ? JSON.stringify(b.tests) : null,
+        test_summary: b.tests ?? null,
         attempt: b.attempt ?? 1,
         job_url: b.jobUrl ?? null,
         log_url: b.logUrl ?? null,
@@ -133,10 +138,4 @@ export async function seedKnownBuilds(store: Store, now: Date): Promise<{ reques
     if (known.state === 'done') await store.markRequestDone(id, at(created, Math.max(...known.builds.map((b) => b.times[2] ?? 0)))!);
   }
   return { requestIds, proposalId: proposal.id };
-}
-
-/** Whether the store has the `shadow` column (migration 005), so shadow builds can be asserted. */
-export async function storeHasShadowColumn(store: Store): Promise<boolean> {
-  const columns = await store.db.all<{ name: string }>('PRAGMA table_info(builds)');
-  return columns.some((c) => c.name === 'shadow');
 }

@@ -15,9 +15,9 @@ describe('store', () => {
   it('applies the numbered migrations once, in order, and records them', async () => {
     const path = join(dir, 'var', 'bot.sqlite');
     const first = await Store.open(path);
-    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes', '005_workflow']);
+    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes', '005_workflow', '006_git_sources']);
     const recorded = await first.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes', '5:workflow']);
+    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes', '5:workflow', '6:git_sources']);
     await first.close();
     const again = await Store.open(path);
     assert.deepEqual(again.appliedMigrations, []);
@@ -39,10 +39,10 @@ describe('store', () => {
       INSERT INTO comments (id, request_id, proposal_id, kind, marker, subject, body, state, created_at, vote) VALUES (1, 2, 1, 'ack', '2/ack', 's', 'b', 'posted', 't', NULL);`);
     await db.close();
     const store = await Store.open(path);
-    assert.deepEqual(store.appliedMigrations, ['005_workflow']);
+    assert.deepEqual(store.appliedMigrations, ['005_workflow', '006_git_sources']);
     assert.deepEqual((await store.request(1))!.origin, 'branch-point');
     assert.deepEqual(((await store.request(2)) as RequestRow).origin, 'revision');
-    assert.equal((await store.build(1))!.shadow, 0);
+    assert.equal((await store.build(1))!.shadow, false);
     assert.equal((await store.allComments())[0].marker, '2/ack');
     assert.deepEqual(await store.db.all('PRAGMA foreign_key_check'), []);
     await assert.rejects(store.db.run(`INSERT INTO builds (request_id, target, backend, state, submit_key, updated_at) VALUES (99, 't', 'lava', 'pending', 'k2', 't')`), /FOREIGN KEY/);
@@ -70,12 +70,50 @@ describe('store', () => {
 
   it('creates a request with its builds atomically, or not at all', async () => {
     const store = await Store.open(join(dir, 'bot.sqlite'));
-    const req = { kind: 'adhoc' as const, origin: 'schedule' as const, proposalId: null, baseRequestId: null, branch: '~a/p/b', revisionId: 'r1', revno: 1 };
-    const builds = [{ target: 'a9hf', backend: 'native' as const }, { target: 'a9hf', backend: 'lava' as const }];
+    const req = { kind: 'adhoc' as const, origin: 'schedule' as const, proposalId: null, baseRequestId: null, source: { vcs: 'bzr' as const, path: '~a/p/b', ref: null }, sourceUrl: 'lp:~a/p/b', revision: { id: 'r1', revno: 1 } };
+    const builds = [{ target: 'a9hf', backend: 'cbuild' as const }, { target: 'a9hf', backend: 'lava' as const }];
     await assert.rejects(store.createRequest(req, builds, () => 'same-key', 't'), /UNIQUE constraint failed: builds\.submit_key/);
     assert.equal((await store.db.all('SELECT * FROM requests')).length, 0, 'no half-written request');
     const id = await store.createRequest(req, builds, (_id, b) => `key-${b.backend}`, 't');
     assert.equal((await store.buildsOfRequests([id])).get(id)!.length, 2);
+    await store.close();
+  });
+
+  it('migrates a version 5 database to git-aware sources, one spelling per backend and unambiguous revisions', async () => {
+    const old = join(dir, 'old-migrations');
+    mkdirSync(old);
+    for (const m of listMigrations(defaultMigrationsDir()).filter((m) => m.version <= 5)) copyFileSync(m.path, join(old, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
+    const path = join(dir, 'bot.sqlite');
+    const db = await Db.open(path);
+    await migrate(db, old);
+    const oldComparison = JSON.stringify({
+      status: 'compared', baseline: { branch: '~l/p/trunk', revno: 1, revision: 'r0' },
+      counts: { regressions: 1, now_pass: 0, new_fail: 0, new_pass: 0, gone: 0, flaky: 0, already_tracked: 0 },
+      regressions: ['gcc: x'], newFailures: [], diffUrl: null, warnings: [],
+    });
+    await db.exec(`
+      INSERT INTO proposals VALUES (1, 'self', 'web', 'sb', '~u/p/b', 'tb', '~l/p/trunk', 'Needs review', NULL, 1, 't', 't');
+      INSERT INTO branches VALUES ('sb', '~u/p/b', 'lp:~u/p/b', 'r1', 2, '"e"', 't');
+      INSERT INTO requests (id, kind, origin, branch, revision_id, revno, state, created_at) VALUES (1, 'baseline', 'branch-point', '~l/p/trunk', 'r0', 1, 'done', 't');
+      INSERT INTO requests (id, kind, origin, proposal_id, base_request_id, branch, revision_id, revno, state, created_at) VALUES (2, 'proposal', 'revision', 1, 1, '~u/p/b', 'r1', 2, 'active', 't');
+      INSERT INTO requests (id, kind, origin, branch, revision_id, revno, state, created_at) VALUES (3, 'adhoc', 'schedule', '~u/p/b', 'revno:1', 1, 'active', 't');
+      INSERT INTO builds (id, request_id, target, backend, state, submit_key, updated_at, comparison) VALUES (1, 2, 'a9hf', 'native', 'passed', 'q/k', 't', '${oldComparison}');
+      INSERT INTO builds (id, request_id, target, backend, state, submit_key, updated_at) VALUES (2, 3, 'a9hf', 'lava', 'submitting', 'k3', 'u');`);
+    await db.close();
+    const store = await Store.open(path);
+    assert.deepEqual(store.appliedMigrations, ['006_git_sources']);
+    const proposal = (await store.proposalById(1))!;
+    assert.deepEqual([proposal.source, proposal.target, proposal.tracked], [
+      { vcs: 'bzr', link: 'sb', path: '~u/p/b', ref: null }, { vcs: 'bzr', link: 'tb', path: '~l/p/trunk', ref: null }, true,
+    ]);
+    assert.deepEqual((await store.sourceTip('sb'))!.tip, 'r1');
+    assert.deepEqual((await store.request(2))!.revision, { id: 'r1', revno: 2 });
+    assert.deepEqual((await store.request(3))!.revision, { id: null, revno: 1 }, 'a build by revno is recorded as a revno, not as an id that looks like one');
+    const built = (await store.build(1))!;
+    assert.equal(built.backend, 'cbuild');
+    assert.deepEqual(built.comparison?.status === 'compared' && built.comparison.baseline, { label: 'lp:~l/p/trunk revision 1' });
+    assert.equal((await store.build(2))!.uncertain_since, 'u', 'a submission in flight stays uncertain');
+    assert.deepEqual(await store.db.all('PRAGMA foreign_key_check'), []);
     await store.close();
   });
 });

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/log.js';
 import type { BuildRow, ProposalRow } from '../../src/core/model.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import { cycleUntil, startHarness, type Harness } from '../e2e/harness.js';
-import type { WiredBot } from '../../src/bot/wiring.js';
+import type { WiredBot } from '../../src/app/wiring.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -86,7 +86,7 @@ describe('web: status page in Chromium', function () {
     assert.match(await row.innerText(), /lp:~pat\/gcc-linaro\/slow-build/);
     assert.equal(await row.locator('a.launchpad').getAttribute('href'), running.web_link);
     const states = await row.locator('td.build').evaluateAll((cells) => cells.map((c) => `${c.getAttribute('data-backend')}=${c.getAttribute('data-state')}`));
-    const expected = ['native', 'lava'].map((backend) => `${backend}=${slow.builds.find((b) => b.target === 'a9hf' && b.backend === backend)!.state}`);
+    const expected = ['cbuild', 'lava'].map((backend) => `${backend}=${slow.builds.find((b) => b.target === 'a9hf' && b.backend === backend)!.state}`);
     assert.deepEqual(states, expected);
     assert.ok(states.some((s) => s.endsWith('=running')), `one build is running: ${states}`);
     const lavaJob = slow.builds.find((b) => b.target === 'a9hf' && b.backend === 'lava')!.job_url!;

@@ -58,7 +58,7 @@ describe('web: status server', () => {
   });
 
   it('says why a request that belongs to no proposal was made, and by whom', async () => {
-    const request = { kind: 'adhoc' as const, origin: 'schedule' as const, requestedBy: 'ops', proposalId: null, baseRequestId: null, branch: '~ops/gcc-linaro/try', revisionId: 'r-try', revno: 9 };
+    const request = { kind: 'adhoc' as const, origin: 'schedule' as const, requestedBy: 'ops', proposalId: null, baseRequestId: null, source: { vcs: 'bzr' as const, path: '~ops/gcc-linaro/try', ref: null }, sourceUrl: 'lp:~ops/gcc-linaro/try', revision: { id: 'r-try', revno: 9 } };
     const id = await store.createRequest(request, [{ target: 'a9hf', backend: 'lava' }], (rid) => `adhoc-${rid}`, NOW.toISOString());
     const page = await get(server.url);
     assert.match(page.text, new RegExp(`<tr data-request="${id}" data-target="a9hf">.*adhoc <a href="https://code.launchpad.net/~ops/gcc-linaro/try">lp:~ops/gcc-linaro/try</a> <span class="muted">\\(schedule, by ops\\)</span>`));
@@ -81,7 +81,7 @@ describe('web: status server', () => {
     const status = JSON.parse((await get(`${server.url}api/status`)).text);
     assert.equal(status.generatedAt, NOW.toISOString());
     assert.deepEqual(status.active.map((r: { id: number }) => r.id), [ids.requestIds[4]]);
-    const running = status.active[0].builds.find((b: { backend: string }) => b.backend === 'native');
+    const running = status.active[0].builds.find((b: { backend: string }) => b.backend === 'cbuild');
     assert.equal(running.buildTimeMs, 50 * 60_000);
     assert.equal(running.logUrl, 'http://cbuild.example/log/make.log');
     assert.equal(status.recent.length, 4);

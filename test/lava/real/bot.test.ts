@@ -13,7 +13,7 @@ import { CBuildSimulator } from '../../../src/cbuild/simulator.js';
 import { LavaClient } from '../../../src/lava/client.js';
 import { HttpClient } from '../../../src/http/client.js';
 import { parseConfig, projectRoot } from '../../../src/config/config.js';
-import { wireBot, type WiredBot } from '../../../src/bot/wiring.js';
+import { wireBot, type WiredBot } from '../../../src/app/wiring.js';
 import { silentLogger } from '../../../src/log.js';
 import { TestToolchain } from '../../e2e/harness.js';
 import { requireRealLava, waitFor, type RealLava } from './env.js';
@@ -150,8 +150,8 @@ describe('real LAVA: the bot drives builds on a real server', function () {
 
   it('builds an older revision scheduled by hand by its number (bzr -r revno:N on the device)', async function () {
     if (!wired) this.skip(); // the first test set the scene
-    const request = await wired.bot.schedule({ branch: 'lp:~dev/gcc-linaro/toy-broken', revno: 2, targets: ['toy'], backend: 'lava', requestedBy: 'tester' });
-    assert.deepEqual([request.kind, request.origin, request.revision_id, request.revno], ['adhoc', 'schedule', 'revno:2', 2]);
+    const request = await wired.bot.schedule({ source: { branch: 'lp:~dev/gcc-linaro/toy-broken', revno: 2 }, targets: ['toy'], backend: 'lava', requestedBy: 'tester' });
+    assert.deepEqual([request.kind, request.origin, request.revision], ['adhoc', 'schedule', { id: null, revno: 2 }], 'recorded as a revno, not as an id');
     const [submitted] = (await wired.store.buildsOfRequests([request.id])).get(request.id)!;
     assert.equal(submitted.state, 'queued', 'submitted at once');
     const build = await waitFor('the manual build', async () => {
@@ -160,7 +160,7 @@ describe('real LAVA: the bot drives builds on a real server', function () {
       return b && ['passed', 'failed', 'infra', 'error'].includes(b.state) ? b : undefined;
     }, 300_000, 2000);
     assert.equal(build.state, 'passed', build.detail ?? '');
-    const toy = (JSON.parse(build.test_summary!) as Record<string, Record<string, number>>).toy;
+    const toy = build.test_summary!.toy;
     assert.deepEqual([toy.PASS, toy.FAIL], [7, 1], 'revno 2 is the testsuite regression');
     assert.equal((await wired.store.request(request.id))!.state, 'done');
   });

@@ -9,6 +9,8 @@ import { LavaSimulator, type LavaSimTiming } from '../../../src/lava/simulator.j
 import { renderJobDefinition } from '../../../src/lava/template.js';
 import type { LavaJobState } from '../../../src/lava/types.js';
 import { encodeMethodCall, parseMethodResponse } from '../../../src/lava/xmlrpc.js';
+import type { RequestedSource } from '../../../src/vcs/index.js';
+import { BZR_SAMPLE, jobValues } from '../../support/job-values.js';
 
 const TOKEN = 'simulated-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
 const OTHER_TOKEN = 'simulated-other-token-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -24,7 +26,7 @@ class FakeToolchain implements Toolchain {
 
   build(spec: BuildSpec): BuildOutcome {
     this.specs.push(spec);
-    if (this.failing.has(spec.revno)) {
+    if (spec.revno !== null && this.failing.has(spec.revno)) {
       return { result: 'build-failure', durationMs: this.durationMs, files: { 'make.log': 'make: *** [all] Error 2\n' } };
     }
     return {
@@ -63,20 +65,11 @@ class ResultsReceiver {
   }
 }
 
-function definition(values: Partial<Record<string, string>> = {}, resultsBase = 'http://results.invalid/'): string {
-  return renderJobDefinition(TEMPLATE, {
-    job_name: `cbuild-bot r42 a9hf ${CBUILD_JOB}`,
-    device_type: 'panda-es',
-    branch: 'lp:~user/gcc-linaro/topic',
-    revision: 'user@example.com-20121105120000-abcdef0123456789',
-    revspec: 'revid:user@example.com-20121105120000-abcdef0123456789',
-    revno: '115123',
-    target: 'a9hf',
-    cbuild_job: CBUILD_JOB,
-    results_url: `${resultsBase}build/${CBUILD_JOB}/logs/`,
-    request_id: '42',
-    ...values,
-  });
+function definition(values: Partial<Record<string, string>> = {}, resultsBase = 'http://results.invalid/', requested: RequestedSource = BZR_SAMPLE): string {
+  return renderJobDefinition(
+    TEMPLATE,
+    jobValues(requested, { job_name: `cbuild-bot r42 a9hf ${CBUILD_JOB}`, cbuild_job: CBUILD_JOB, results_url: `${resultsBase}build/${CBUILD_JOB}/logs/`, ...values }),
+  );
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
@@ -153,7 +146,9 @@ describe('LavaSimulator over HTTP', () => {
 
     assert.deepEqual(toolchain.specs, [
       {
-        branch: '~user/gcc-linaro/topic',
+        vcs: 'bzr',
+        source: '~user/gcc-linaro/topic',
+        ref: null,
         revision: 'user@example.com-20121105120000-abcdef0123456789',
         revno: 115123,
         target: 'a9hf',
@@ -185,6 +180,24 @@ describe('LavaSimulator over HTTP', () => {
     assert.deepEqual(await lava.devicesList(), [
       { hostname: 'panda-es-01', type: 'panda-es', health: 'Good', state: 'Idle', current_job: null, pipeline: true },
     ]);
+  });
+
+  it('builds a git commit its metadata names, and logs the checkout of exactly that commit', async () => {
+    await startSimulator();
+    const commit = '0123456789abcdef0123456789abcdef01234567';
+    const [id] = await lava.submitJob(
+      definition({}, resultsBase, {
+        source: { vcs: 'git', path: '~user/gcc-linaro/+git/gcc-linaro', ref: "refs/heads/it's-$(x)" },
+        source_url: 'https://git.launchpad.net/~user/gcc-linaro/+git/gcc-linaro',
+        revision: { id: commit, revno: null },
+      }),
+    );
+    assert.equal((await simulator.waitForJob(id!)).health, 'Complete');
+    assert.deepEqual(toolchain.specs, [
+      { vcs: 'git', source: '~user/gcc-linaro/+git/gcc-linaro', ref: "refs/heads/it's-$(x)", revision: commit, revno: null, target: 'a9hf', backend: 'lava' },
+    ]);
+    const { entries } = await lava.jobLogs(id!);
+    assert.ok(entries.some((e) => e.msg === `+ git fetch https://git.launchpad.net/~user/gcc-linaro/+git/gcc-linaro refs/heads/it's-$(x) && git checkout --detach ${commit}`));
   });
 
   it('serves the job page and the plain log the bot links to', async () => {

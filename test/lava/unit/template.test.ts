@@ -2,6 +2,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { refFormatProblem } from '../../../src/vcs/names.js';
+import type { RequestedSource } from '../../../src/vcs/index.js';
+import { BZR_SAMPLE, jobValues } from '../../support/job-values.js';
 import {
   JOB_TEMPLATE_PLACEHOLDERS,
   JobDefinitionError,
@@ -34,18 +40,18 @@ const HOSTILE = [
   '',
 ];
 
-const SAMPLE_VALUES: Record<string, string> = {
-  job_name: 'cbuild-bot r42 a9hf gcc-linaro+bzr115123~u~fix',
-  device_type: 'panda-es',
-  branch: 'lp:~user/gcc-linaro/topic',
-  revision: 'user@example.com-20121105120000-abcdef0123456789',
-  revspec: 'revid:user@example.com-20121105120000-abcdef0123456789',
-  revno: '115123',
-  target: 'a9hf',
-  cbuild_job: 'gcc-linaro+bzr115123~user~topic',
-  results_url: 'http://cbuild.validation.linaro.org/build/gcc-linaro+bzr115123~user~topic/logs/',
-  request_id: '42',
-};
+const valuesFor = (requested: RequestedSource) => jobValues(requested);
+const SAMPLE_VALUES = jobValues(BZR_SAMPLE);
+
+/** Ref names git accepts (`git check-ref-format`) that are special to YAML and the shell. */
+const HOSTILE_REFS = [
+  'refs/heads/fix-$(touch${IFS}/tmp/pwned)',
+  'refs/heads/`id`;&|<>',
+  `refs/heads/it's-"quoted"`,
+  'refs/heads/a-b#c!%=',
+  'refs/heads/{x}/(y)',
+  'refs/heads/ü-ñ-☃/yes/1.20',
+];
 
 const MINI = `job_name: '{{job_name}}'
 plain: prefix {{job_name}} suffix
@@ -153,7 +159,11 @@ describe('LAVA job templates', () => {
       assert.deepEqual(job.testDefinitionNames, ['build']);
       assert.deepEqual(job.metadata, {
         'cbuild-bot.request': '42',
+        'cbuild-bot.vcs': 'bzr',
+        'cbuild-bot.source': 'lp:~user/gcc-linaro/topic',
         'cbuild-bot.branch': SAMPLE_VALUES.branch,
+        'cbuild-bot.repository-url': '',
+        'cbuild-bot.ref': '',
         'cbuild-bot.revision': SAMPLE_VALUES.revision,
         'cbuild-bot.revno': '115123',
         'cbuild-bot.target': 'a9hf',
@@ -165,7 +175,7 @@ describe('LAVA job templates', () => {
       assert.equal(actions[0]!.deploy!.to, 'ssh');
       assert.equal(actions[1]!.boot!.method, 'ssh');
       const steps = (actions[2]!.test!.definitions as { repository: { run: { steps: string[] } } }[])[0]!.repository.run.steps;
-      assert.ok(steps.includes(`bzr branch --quiet -r '${SAMPLE_VALUES.revspec}' '${SAMPLE_VALUES.branch}' gcc-src > logs/checkout.log 2>&1 || BUILD=fail`));
+      assert.ok(steps.some((s) => s.includes(`bzr) bzr branch --quiet -r 'revid:${SAMPLE_VALUES.revision}' '${SAMPLE_VALUES.branch}' gcc-src;;`)));
       assert.ok(steps.some((s) => s.startsWith('lava-test-case build --result')));
       assert.ok(steps.some((s) => s.includes(`curl --silent --show-error --fail --retry 3 -T "$f" '${SAMPLE_VALUES.results_url}'"$HOSTDIR/`)));
     });
@@ -176,6 +186,42 @@ describe('LAVA job templates', () => {
       const steps: string[] = data.actions[2].test.definitions[0].repository.run.steps;
       // `sh -n` parses without running: an unbalanced quote would fail here.
       for (const step of steps) execFileSync('/bin/sh', ['-n', '-c', step]);
+    });
+
+    describe('a git build, with ref names git allows but YAML and the shell do not like', () => {
+      for (const ref of HOSTILE_REFS) {
+        it(`fetches exactly ${JSON.stringify(ref)} and checks out exactly the commit`, () => {
+          assert.equal(refFormatProblem(ref), null, 'the bot accepts the ref name');
+          execFileSync('git', ['check-ref-format', ref]); // and so does git
+          const commit = '0123456789abcdef0123456789abcdef01234567';
+          const values = valuesFor({
+            source: { vcs: 'git', path: '~eve/gcc-linaro/+git/gcc-linaro', ref },
+            source_url: 'https://git.launchpad.net/~eve/gcc-linaro/+git/gcc-linaro',
+            revision: { id: commit, revno: null },
+          });
+          const job = validateJobDefinition(renderJobDefinition(template, values, TEMPLATE_PATH));
+          assert.equal(job.metadata['cbuild-bot.ref'], ref, 'the YAML keeps the value whole');
+          assert.equal(job.metadata['cbuild-bot.vcs'], 'git');
+          const steps = (job.data.actions as Record<string, Record<string, unknown>>[])[2]!.test!.definitions as { repository: { run: { steps: string[] } } }[];
+          const checkout = steps[0]!.repository.run.steps.find((s) => s.startsWith('case '))!;
+          // Run the checkout step with a git that records its arguments: each value is one whole word.
+          const bin = mkdtempSync(join(tmpdir(), 'cbuild-bot-git-'));
+          try {
+            const log = join(bin, 'argv');
+            writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'; printf -- '--\\n' >> '${log}'\n`);
+            chmodSync(join(bin, 'git'), 0o755);
+            execFileSync('/bin/sh', ['-c', `mkdir -p logs && ${checkout}`], { cwd: bin, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+            const calls = readFileSync(log, 'utf8').split('--\n').filter(Boolean).map((c) => c.trimEnd().split('\n'));
+            assert.deepEqual(calls, [
+              ['init', '--quiet', 'gcc-src'],
+              ['-C', 'gcc-src', 'fetch', '--quiet', '--end-of-options', 'https://git.launchpad.net/~eve/gcc-linaro/+git/gcc-linaro', ref],
+              ['-C', 'gcc-src', 'checkout', '--quiet', '--detach', commit],
+            ]);
+          } finally {
+            rmSync(bin, { recursive: true, force: true });
+          }
+        });
+      }
     });
   });
 

@@ -51,9 +51,9 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
     });
   };
   const daily = (d: DailyConfig) =>
-    inTurn(`daily ${d.branch}`, async () => {
+    inTurn(`daily ${'branch' in d ? d.branch : d.repository}`, async () => {
       const outcome = await bot.runDaily(d);
-      logger.info('daily', { branch: d.branch, request: outcome.request?.id, result: outcome.message });
+      logger.info('daily', { source: outcome.source, request: outcome.request?.id, result: outcome.message });
       if (outcome.request) await bot.runCycle(); // submit its builds now, not at the next tick
     });
 
@@ -76,7 +76,7 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
         logger.error('config not reloaded: the new file is not valid; keeping the old one', { error: err });
         return;
       }
-      const kept = bot.reconfigure(next);
+      const kept = await bot.reconfigure(next);
       if (kept.length) logger.warn('config reloaded, but these settings need a restart and were kept as they were', { kept: kept.join(', ') });
       schedule(bot.currentConfig);
       logger.info('config reloaded', { dailies: bot.currentConfig.dailies.length, targets: Object.keys(bot.currentConfig.targets).join(',') });

@@ -11,8 +11,10 @@ import { Store } from '../store/store.js';
 import { launchpadCredentialsPath, readLavaToken, type BotConfig } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { CommentRow } from '../core/model.js';
-import { Bot } from './bot.js';
-import type { BotEvents } from './events.js';
+import { Bot } from '../bot/bot.js';
+import { CBuildBackend } from '../backends/cbuild.js';
+import { LavaBackend } from '../backends/lava.js';
+import type { BotEvents } from '../bot/events.js';
 
 export interface WiringOptions {
   logger: Logger;
@@ -53,7 +55,8 @@ export async function wireBot(config: BotConfig, options: WiringOptions): Promis
     store,
     config,
     launchpad,
-    backends: { cbuild, lava },
+    backends: { cbuild: new CBuildBackend(cbuild), lava: new LavaBackend(lava, cbuild) },
+    results: cbuild,
     logger: options.logger,
     clock: options.clock,
     dryRun,

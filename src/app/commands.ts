@@ -3,7 +3,10 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../config/config.js';
 import { textTable } from '../core/report.js';
 import type { Backend } from '../core/model.js';
-import { ManualBuildError } from './manual.js';
+import { ManualBuildError, type ScheduleSource } from '../bot/manual.js';
+import { vcsFor } from '../vcs/index.js';
+import { refFormatProblem } from '../vcs/names.js';
+import { terminalSafe } from '../text.js';
 import { createLogger } from '../log.js';
 import { Store } from '../store/store.js';
 import { wireBot } from './wiring.js';
@@ -77,6 +80,9 @@ export interface ManualOptions {
   verbose: boolean;
   branch?: string;
   revision?: string;
+  repository?: string;
+  ref?: string;
+  commit?: string;
   targets: string[];
   backend: string;
   mp?: string;
@@ -102,8 +108,9 @@ export async function runManualCommand(command: 'schedule' | 'cancel', opts: Man
         : await wired.bot.cancel(args.request!);
     const builds = (await wired.store.buildsOfRequests([request.id])).get(request.id) ?? [];
     const what = command === 'schedule' ? `scheduled request ${request.id}` : `cancelled request ${request.id}`;
+    const vcs = vcsFor(request.source.vcs);
     process.stdout.write(
-      `${what}: lp:${request.branch} revision ${request.revno} (${request.revision_id})${request.proposal_id !== null ? ', results will be commented on the proposal' : ''}\n\n` +
+      terminalSafe(`${what}: ${vcs.describeRevision(request.revision)} of ${vcs.describeSource(request.source)}${request.proposal_id !== null ? ', results will be commented on the proposal' : ''}\n\n`) +
         textTable(
           ['target', 'backend', 'state', 'link / detail'],
           builds.map((b) => [b.target, b.backend === 'lava' ? 'LAVA' : 'CBuild', b.state, b.job_url ?? b.detail ?? b.external_id ?? '-']),
@@ -128,17 +135,25 @@ function checkManualArgs(command: 'schedule' | 'cancel', opts: ManualOptions) {
     if (opts.request.length !== 1 || !/^[1-9]\d*$/.test(opts.request[0])) fail('cancel takes one request id (see `cbuild-bot status`)');
     return { request: Number(opts.request[0]) };
   }
-  if (!opts.branch) fail('schedule needs --branch, e.g. --branch lp:~user/gcc-linaro/topic');
-  if (!/^lp:[A-Za-z0-9~][A-Za-z0-9~+./_-]*$/.test(opts.branch!)) fail(`--branch ${JSON.stringify(opts.branch)} is not an lp: branch URL`);
-  if (opts.revision !== undefined && !/^[1-9]\d*$/.test(opts.revision)) fail(`--revision ${JSON.stringify(opts.revision)} is not a revision number`);
-  if (!['lava', 'native', 'both'].includes(opts.backend)) fail(`--backend ${JSON.stringify(opts.backend)}: use lava, native or both`);
-  return {
-    schedule: {
-      branch: opts.branch!,
-      revno: opts.revision === undefined ? undefined : Number(opts.revision),
-      targets: opts.targets,
-      backend: opts.backend as Backend | 'both',
-      mp: opts.mp,
-    },
-  };
+  const lpName = /^lp:[A-Za-z0-9~][A-Za-z0-9~+./_@-]*$/;
+  if (!opts.branch === !opts.repository) fail('schedule needs --branch (bzr, e.g. --branch lp:~user/gcc-linaro/topic) or --repository (git, e.g. --repository lp:gcc-linaro --ref refs/heads/topic)');
+  let source: ScheduleSource;
+  if (opts.branch) {
+    if (!lpName.test(opts.branch)) fail(`--branch ${JSON.stringify(opts.branch)} is not an lp: branch URL`);
+    if (opts.ref !== undefined || opts.commit !== undefined) fail('--ref and --commit go with --repository (git); a bzr --branch takes --revision N');
+    if (opts.revision !== undefined && !/^[1-9]\d*$/.test(opts.revision)) fail(`--revision ${JSON.stringify(opts.revision)} is not a revision number`);
+    source = { branch: opts.branch, revno: opts.revision === undefined ? undefined : Number(opts.revision) };
+  } else {
+    if (!lpName.test(opts.repository!)) fail(`--repository ${JSON.stringify(opts.repository)} is not an lp: repository path (lp:project or lp:~owner/project/+git/name)`);
+    if (opts.revision !== undefined) fail('--revision N goes with a bzr --branch; for git give --commit SHA');
+    if (opts.ref !== undefined) {
+      const problem = refFormatProblem(opts.ref);
+      if (problem) fail(`--ref ${JSON.stringify(opts.ref)} is not a git ref name: it ${problem}`);
+    }
+    if (opts.commit !== undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(opts.commit)) fail(`--commit ${JSON.stringify(opts.commit)} is not a full commit id (40 or 64 lower-case hex digits)`);
+    source = { repository: opts.repository!, ref: opts.ref, commit: opts.commit };
+  }
+  const backend = opts.backend === 'native' ? 'cbuild' : opts.backend;
+  if (!['lava', 'cbuild', 'both'].includes(backend)) fail(`--backend ${JSON.stringify(opts.backend)}: use cbuild, lava or both`);
+  return { schedule: { source, targets: opts.targets, backend: backend as Backend | 'both', mp: opts.mp } };
 }

@@ -1,10 +1,11 @@
 /** `cbuild-bot status`: what the store says is tracked, as tables or JSON. */
 import type { Store } from '../store/store.js';
 import { textTable } from '../core/report.js';
+import { vcsFor } from '../vcs/index.js';
 
 export interface StatusView {
   proposals: { id: number; proposal: string; status: string; tracked: boolean }[];
-  requests: { id: number; kind: string; origin: string; requested_by: string | null; branch: string; proposal: string | null; revno: number; revision: string; state: string; created: string }[];
+  requests: { id: number; kind: string; origin: string; requested_by: string | null; source: string; proposal: string | null; revision: string; state: string; created: string }[];
   /** `shadow`: a LAVA build in shadow rollout, recorded here but never shown in comments. */
   builds: { request: number; target: string; backend: string; shadow: boolean; state: string; job: string | null; detail: string | null }[];
   comments: { request: number | null; kind: string; state: string; attempts: number; link: string | null }[];
@@ -18,21 +19,20 @@ export async function gatherStatus(store: Store, recent = 50): Promise<StatusVie
   const builds = await store.buildsOfRequests(requests.map((r) => r.id));
   const comments = await store.commentsOfRequests(requests.map((r) => r.id));
   return {
-    proposals: proposals.map((p) => ({ id: p.id, proposal: p.web_link, status: p.queue_status, tracked: p.tracked === 1 })),
+    proposals: proposals.map((p) => ({ id: p.id, proposal: p.web_link, status: p.queue_status, tracked: p.tracked })),
     requests: requests.map((r) => ({
       id: r.id,
       kind: r.kind,
       origin: r.origin,
       requested_by: r.requested_by,
-      branch: r.branch,
+      source: vcsFor(r.source.vcs).describeSource(r.source),
       proposal: r.proposal_id === null ? null : byId.get(r.proposal_id)?.web_link ?? null,
-      revno: r.revno,
-      revision: r.revision_id,
+      revision: vcsFor(r.source.vcs).describeRevision(r.revision),
       state: r.state,
       created: r.created_at,
     })),
     builds: requests.flatMap((r) =>
-      (builds.get(r.id) ?? []).map((b) => ({ request: r.id, target: b.target, backend: b.backend, shadow: b.shadow === 1, state: b.state, job: b.job_url ?? b.external_id, detail: b.detail })),
+      (builds.get(r.id) ?? []).map((b) => ({ request: r.id, target: b.target, backend: b.backend, shadow: b.shadow, state: b.state, job: b.job_url ?? b.external_id, detail: b.detail })),
     ),
     comments: comments.map((c) => ({ request: c.request_id, kind: c.kind, state: c.state, attempts: c.attempts, link: c.posted_link })),
     commands: (await store.commands()).slice(-recent).map((c) => ({
@@ -53,8 +53,8 @@ export function formatStatus(view: StatusView): string {
     '',
     `Requests (latest ${view.requests.length}):`,
     textTable(
-      ['id', 'kind', 'origin', 'revno', 'state', 'created', 'proposal / branch'],
-      view.requests.map((r) => [String(r.id), r.kind, r.origin + (r.requested_by ? ` (${r.requested_by})` : ''), String(r.revno), r.state, r.created, r.proposal ?? `lp:${r.branch}`]),
+      ['id', 'kind', 'origin', 'revision', 'state', 'created', 'proposal / source'],
+      view.requests.map((r) => [String(r.id), r.kind, r.origin + (r.requested_by ? ` (${r.requested_by})` : ''), r.revision, r.state, r.created, r.proposal ?? r.source]),
     ),
     '',
     'Builds:',

@@ -1,0 +1,154 @@
+/**
+ * The same build as a LAVA job: the target's template rendered with the
+ * build's values, submitted under a job name that identifies the request
+ * (LAVA job names are not unique, so a submission whose answer was lost is
+ * found again by listing jobs with that name).
+ */
+import { readFileSync } from 'node:fs';
+import type { CBuildClient } from '../cbuild/client.js';
+import { LavaAuthError, LavaFault, LavaHttpError, LavaProtocolError, type LavaClient } from '../lava/client.js';
+import { JobTemplateError, renderJobDefinition } from '../lava/template.js';
+import type { BuildRow, BuildState, RequestRow } from '../core/model.js';
+import { isNeverSent } from '../http/client.js';
+import { vcsFor } from '../vcs/index.js';
+import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, SubmittedJob } from './backend.js';
+
+/** LAVA's `job_name` is at most 200 characters (lava_common schema). */
+const MAX_JOB_NAME = 200;
+
+export class LavaBackend implements BuildBackend {
+  readonly name = 'lava' as const;
+  readonly label = 'LAVA';
+  private readonly templates = new Map<string, string>();
+
+  constructor(
+    private readonly client: LavaClient,
+    /** The results host LAVA jobs publish to, CBuild-style. */
+    private readonly results: CBuildClient,
+  ) {}
+
+  /** Templates are read again after a config reload. */
+  forgetTemplates(): void {
+    this.templates.clear();
+  }
+
+  /** `cbuild-bot r42 a9hf <cbuild job>`: identifies the request and target, within LAVA's 200 characters. */
+  submitKey(requestId: number, _target: unknown, targetName: string, cbuildJob: string): string {
+    const key = `cbuild-bot r${requestId} ${targetName} `;
+    return key + cbuildJob.slice(0, MAX_JOB_NAME - key.length);
+  }
+
+  attemptKey(firstKey: string, attempt: number): string {
+    const base = firstKey.replace(/ attempt \d+$/, '');
+    return attempt <= 1 ? base : `${base} attempt ${attempt}`;
+  }
+
+  /** The job definition a build is submitted with; throws JobTemplateError naming the template. */
+  definition({ build, request, target, cbuildJob, resultsUrl, checkout }: JobSubmission): string {
+    const path = target.lava.template;
+    let text = this.templates.get(path);
+    if (text === undefined) {
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new JobTemplateError(`cannot read job template '${path}': ${(err as Error).message}`);
+      }
+      this.templates.set(path, text);
+    }
+    return renderJobDefinition(
+      text,
+      {
+        job_name: build.submit_key,
+        device_type: target.lava.deviceType,
+        source: vcsFor(request.source.vcs).describeSource(request.source),
+        ...checkout,
+        target: build.target,
+        cbuild_job: cbuildJob,
+        results_url: resultsUrl,
+        request_id: String(request.id),
+      },
+      `${path}' for target '${build.target}`,
+    );
+  }
+
+  async submit(job: JobSubmission): Promise<SubmittedJob> {
+    const [id] = await this.client.submitJob(this.definition(job));
+    return { externalId: String(id), jobUrl: this.client.jobUrl(id) };
+  }
+
+  async find(build: BuildRow): Promise<SubmittedJob | null> {
+    const [job] = await this.client.findJobsByDescription(build.submit_key);
+    return job ? { externalId: String(job.id), jobUrl: this.client.jobUrl(job.id) } : null;
+  }
+
+  async poll(build: BuildRow, _request: RequestRow, cbuildJob: string): Promise<JobProgress | undefined> {
+    const id = Number(build.external_id);
+    const job = await this.client.showJob(id);
+    const patch: JobProgress['patch'] = {
+      started_at: job.start_time?.toISOString(),
+      finished_at: job.end_time?.toISOString(),
+      log_url: this.client.logUrl(id),
+    };
+    if (job.state !== 'Finished') {
+      const state: BuildState = job.state === 'Running' || job.state === 'Canceling' ? 'running' : 'queued';
+      return state === build.state && !patch.started_at ? undefined : { state, patch };
+    }
+    if (job.health === 'Incomplete') {
+      const reason = job.failure_comment ?? (await this.errorMessage(id)) ?? 'LAVA gave no reason';
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} ended Incomplete: ${reason}` } };
+    }
+    if (job.health === 'Canceled') {
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} was cancelled by the lab` } };
+    }
+    // Complete is infrastructure health only: the build's own verdict is its `build` test case.
+    const results = await this.client.jobResults(id);
+    const buildCase = results.find((r) => r.name === 'build' && r.suite !== 'lava');
+    if (!buildCase) {
+      return { state: 'infra', patch: { ...patch, detail: `LAVA job ${id} finished without recording a build result` } };
+    }
+    const resultsDirUrl = await this.resultsDir(build, cbuildJob, job.device ?? null);
+    if (resultsDirUrl) patch.results_url = resultsDirUrl;
+    return { state: buildCase.result === 'pass' ? 'passed' : 'failed', patch, resultsDirUrl };
+  }
+
+  async cancel(build: BuildRow): Promise<void> {
+    if (build.external_id) await this.client.cancelJob(Number(build.external_id));
+  }
+
+  classifySubmitError(err: unknown): SubmitVerdict {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof LavaHttpError) return { kind: isNeverSent(err) ? 'not-sent' : 'uncertain', detail: message };
+    // An answer that is not XML-RPC may still mean the job was created.
+    if (err instanceof LavaProtocolError) return { kind: 'uncertain', detail: message };
+    if (err instanceof LavaFault && err.faultCode === 400 && /Device unavailable/i.test(err.faultString)) {
+      return { kind: 'infra', detail: `LAVA refused the job: ${err.faultString}` };
+    }
+    if (err instanceof LavaAuthError) {
+      return { kind: 'config', detail: `${message}: check lava.user and the token (lava.tokenFile or $CBUILD_BOT_LAVA_TOKEN)` };
+    }
+    if (err instanceof LavaFault) return { kind: 'config', detail: `LAVA refused the job definition: ${err.faultString}` };
+    if (err instanceof JobTemplateError) return { kind: 'config', detail: message };
+    return { kind: 'config', detail: message };
+  }
+
+  /**
+   * Why an Incomplete job failed. lava-server 2023.01 leaves failure_comment
+   * empty and only `scheduler.jobs.list(verbose)` carries error_msg.
+   */
+  private async errorMessage(id: number): Promise<string | undefined> {
+    const jobs = await this.client.listJobs({ state: 'Finished', health: 'Incomplete', limit: 100, verbose: true });
+    const job = jobs.find((j) => j.id === id);
+    return job?.error_msg ? `${job.error_msg}${job.error_type ? ` (${job.error_type} error)` : ''}` : undefined;
+  }
+
+  /**
+   * The result directory the LAVA job published to: `<arch>-<distro>-cbuildN-<host>-<target>`.
+   * The host is the device's hostname, which is the LAVA device name only when
+   * the lab sets it so; prefer that match, else the one directory for the target.
+   */
+  private async resultsDir(build: BuildRow, cbuildJob: string, device: string | null): Promise<string | undefined> {
+    const candidates = (await this.results.listResultDirs(cbuildJob)).filter((d) => d.endsWith(`-${build.target}`));
+    const dir = candidates.find((d) => device !== null && d.endsWith(`-${device}-${build.target}`)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+    return dir ? this.results.resultDirUrl(cbuildJob, dir) : undefined;
+  }
+}
