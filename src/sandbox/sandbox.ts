@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createLogger, type Logger } from '../log.js';
+import { commandLogger, type Logger, type LogSettings } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
 import { Metrics } from '../web/metrics.js';
 import { startStatusServer } from '../web/server.js';
@@ -37,7 +37,8 @@ export interface SandboxOptions {
   /** host:port of the status page (port 0: any free port). */
   listen: string;
   keepRunning: boolean;
-  verbose: boolean;
+  /** The bot's log (default: warnings and errors only). */
+  log: LogSettings;
   out: NodeJS.WritableStream;
 }
 
@@ -47,7 +48,7 @@ function launchpadToken(length: number): string {
 }
 
 export async function runSandbox(opts: SandboxOptions): Promise<number> {
-  const logger = createLogger({ level: opts.verbose ? 'debug' : 'warn' });
+  const logger = commandLogger(opts.log, 'warn');
   const say = (text: string) => opts.out.write(text + '\n');
   const dir = mkdtempSync(join(tmpdir(), 'cbuild-bot-sandbox-'));
   const closers: (() => Promise<void>)[] = [];
