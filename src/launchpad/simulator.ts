@@ -327,7 +327,8 @@ export class LaunchpadSimulator {
     try {
       const body = await readBody(req);
       const params = new URLSearchParams(url.searchParams);
-      if (method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      // Zope reads a POST body without Content-Type as a form too (launchpadlib's token requests send none).
+      if (method === 'POST' && (req.headers['content-type'] ?? 'application/x-www-form-urlencoded').startsWith('application/x-www-form-urlencoded')) {
         for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
       }
       record.operation = params.get('ws.op');
