@@ -33,7 +33,7 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Secrets masked in every string, at any depth, before the line is serialised (so escaping cannot hide one). */
+/** Secrets masked in every string, at any depth, before values are quoted or serialised (escaping would hide them from `redact`). */
 function redactDeep(value: unknown): unknown {
   if (typeof value === 'string') return redact(value);
   if (Array.isArray(value)) return value.map(redactDeep);
@@ -68,14 +68,15 @@ export function createLogger(
       }
     }
     const time = clock().toISOString();
+    const safe = redactDeep(all) as LogFields;
     if (options.format === 'json') {
-      sink.write(JSON.stringify(redactDeep({ time, level, message: msg, ...all })) + '\n');
+      sink.write(JSON.stringify({ time, level, message: redact(msg), ...safe }) + '\n');
       return;
     }
-    const tail = Object.entries(all)
+    const tail = Object.entries(safe)
       .map(([k, v]) => `${k}=${errorKeys.has(k) ? JSON.stringify(v) : formatValue(v)}`)
       .join(' ');
-    sink.write(redact(`${time} ${level.toUpperCase()} ${msg}${tail ? ' ' + tail : ''}\n`));
+    sink.write(`${time} ${level.toUpperCase()} ${redact(msg)}${tail ? ' ' + tail : ''}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
