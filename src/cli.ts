@@ -136,7 +136,9 @@ backend, submits the jobs at once and prints their links. The running bot follow
     help: `Asks Launchpad for a token the way launchpadlib does, prints the page to open, logged in as the bot's
 Launchpad account, to approve it with the access the bot needs (WRITE_PUBLIC: "Change Non-Private
 Data", to post comments and review votes), waits for the approval, and writes a launchpadlib
-credentials file (mode 0600). The secret is never printed.
+credentials file (mode 0600). The secret is never printed. Unless both --service-root and
+--credentials are given, it reads their defaults from the config (--config FILE, else
+./bot.config.json when there is one).
 
   --service-root URL     Launchpad web service root, or production, staging, qastaging
                          (default: the config's launchpad.serviceRoot, else production)
