@@ -1,46 +1,231 @@
 #!/usr/bin/env node
 /**
  * cbuild-bot command line. Thin by design: parse options, load the module for
- * the command lazily (so `compare` starts fast), delegate. No logic here.
+ * the command lazily (so `compare` starts fast), delegate. No logic here
+ * beyond checking option values, so that each is named when it is wrong.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogSettings } from './log.js';
 
-const USAGE = `cbuild-bot — builds Launchpad merge proposals on CBuild and LAVA and comments the results
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-Usage: cbuild-bot <command> [options]
+/** A bad option or argument: exit 2, naming it. */
+class UsageError extends Error {}
 
-Commands:
-  run        watch Launchpad on the config's schedule until SIGTERM/SIGINT
-  once       run one cycle (observe, build, comment) and exit
-  status     show tracked proposals, requests, builds and comments (--json for JSON)
-  migrate    apply database migrations and exit
-  schedule   queue builds by hand and print their links:
-               schedule --branch lp:~user/gcc-linaro/topic [--revision N] [--target a9hf ...]
-               schedule --repository lp:~user/gcc-linaro/+git/gcc-linaro --ref refs/heads/topic [--commit SHA]
-                        [--backend cbuild|lava|both] [--mp MERGE-PROPOSAL-URL]
-  cancel     cancel a build request and its unfinished jobs: cancel REQUEST-ID
-  sandbox    run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)
-  compare    compare two DejaGnu .sum files: compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
-  report     capacity and stability per backend and target: report [--since 7d|24h|30m] [--format text|json|csv]
+interface Command {
+  /** `cbuild-bot <name> <synopsis>`. */
+  synopsis: string;
+  /** One line in the global usage. */
+  summary: string;
+  /** The command's own help, after its synopsis. */
+  help: string;
+  options: Options;
+  /** Takes --config. */
+  config?: boolean;
+  /** Takes --log-format, --log-level and --verbose. */
+  logs?: boolean;
+  positionals?: boolean;
+  run(values: Values, positionals: string[], log: LogSettings): Promise<number>;
+}
 
-Common options:
-  --config FILE   configuration file (default: ./bot.config.json)
-  --verbose       debug logging
-  -h, --help      help for a command: cbuild-bot <command> --help
+const io = { stdout: process.stdout, stderr: process.stderr };
 
-Secrets come from the environment, never from the config:
-  CBUILD_BOT_LP_CREDENTIALS   launchpadlib credentials file (else launchpad.credentialsFile);
-                              without credentials the bot reads anonymously and prints its comments (dry run)
-  CBUILD_BOT_LAVA_TOKEN       LAVA API token (or CBUILD_BOT_LAVA_TOKEN_FILE, else lava.tokenFile)
-`;
+const CONFIG_OPTION = `  --config FILE          configuration file (default: ./bot.config.json)`;
+const LOG_OPTIONS = `  --log-format text|json log lines as text (default) or one JSON object per line
+  --log-level LEVEL      debug, info, warn or error (each command has its own default)
+  --verbose              the same as --log-level debug`;
 
-const SANDBOX_USAGE = `Usage: cbuild-bot sandbox [options]
+const configured = (command: 'run' | 'once' | 'status' | 'migrate') => async (values: Values, _p: string[], log: LogSettings) => {
+  const { runConfiguredCommand } = await import('./app/commands.js');
+  return runConfiguredCommand(command, { config: String(values.config), log, json: Boolean(values.json) });
+};
 
-Starts simulated Launchpad, CBuild and LAVA on 127.0.0.1, seeds lp:gcc-linaro with a trunk
+const manual = (command: 'schedule' | 'cancel') => async (values: Values, positionals: string[], log: LogSettings) => {
+  const { runManualCommand } = await import('./app/commands.js');
+  return runManualCommand(command, {
+    config: String(values.config),
+    log,
+    branch: values.branch as string | undefined,
+    revision: values.revision as string | undefined,
+    repository: values.repository as string | undefined,
+    ref: values.ref as string | undefined,
+    commit: values.commit as string | undefined,
+    targets: ((values.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).filter(Boolean),
+    backend: String(values.backend ?? 'both'),
+    mp: values.mp as string | undefined,
+    request: positionals,
+  });
+};
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    synopsis: '[--config FILE]',
+    summary: 'watch Launchpad on the config\'s schedule until SIGTERM/SIGINT (SIGHUP re-reads the config)',
+    help: `Runs the bot: a cycle (observe Launchpad, build, comment) on the config's schedule, the dailies
+on theirs, and the status page on http.listen. SIGTERM/SIGINT finish the current step, then stop;
+SIGHUP re-reads the config and logs what changed.`,
+    options: {},
+    config: true,
+    logs: true,
+    run: configured('run'),
+  },
+  once: {
+    synopsis: '[--config FILE]',
+    summary: 'run one cycle (observe, build, comment) and exit (1 if anything failed)',
+    help: 'Runs one cycle and exits: 0 when every step succeeded, 1 when any failed.',
+    options: {},
+    config: true,
+    logs: true,
+    run: configured('once'),
+  },
+  status: {
+    synopsis: '[--config FILE] [--json]',
+    summary: 'show tracked proposals, requests, builds and comments',
+    help: `Shows what the database holds: tracked proposals, requests, builds and comments.
+
+  --json                 print it as JSON`,
+    options: { json: { type: 'boolean', default: false } },
+    config: true,
+    logs: true,
+    run: configured('status'),
+  },
+  migrate: {
+    synopsis: '[--config FILE]',
+    summary: 'apply database migrations and exit',
+    help: 'Applies the pending migrations (migrations/NNN_*.sql) to the configured database and exits.',
+    options: {},
+    config: true,
+    logs: true,
+    run: configured('migrate'),
+  },
+  schedule: {
+    synopsis:
+      '[--config FILE] --branch lp:~user/gcc-linaro/topic [--revision N] [--target a9hf ...]\n' +
+      '                           [--backend cbuild|lava|both] [--mp MERGE-PROPOSAL-URL]\n' +
+      '       cbuild-bot schedule [--config FILE] --repository lp:~user/gcc-linaro/+git/gcc-linaro --ref refs/heads/topic\n' +
+      '                           [--commit SHA] [--target a9hf ...] [--backend cbuild|lava|both] [--mp MERGE-PROPOSAL-URL]',
+    summary: 'queue builds by hand, submit them at once and print their links',
+    help: `Records a build request for a bzr branch tip (or --revision N), or a git ref's commit (or --commit SHA),
+on every target (or those named) and backend, submits the jobs at once and prints their links. The
+running bot follows them.
+
+  --branch URL           lp: URL of a bzr branch to build
+  --revision N           with --branch: its revision number (default: the tip)
+  --repository URL       lp: path of a git repository to build (lp:project is its default repository)
+  --ref REF              with --repository: the ref, e.g. refs/heads/topic (default: its default branch)
+  --commit SHA           with --repository: this commit, fetched with the ref (default: the ref's commit)
+  --target NAME          a target of the config; repeat or separate with commas (default: all)
+  --backend WHICH        cbuild, lava or both (default: both; native is the old name of cbuild)
+  --mp URL               a watched merge proposal whose source is the branch or ref: compare with its
+                         branch point and comment the results there`,
+    options: {
+      branch: { type: 'string' },
+      revision: { type: 'string' },
+      repository: { type: 'string' },
+      ref: { type: 'string' },
+      commit: { type: 'string' },
+      target: { type: 'string', multiple: true },
+      backend: { type: 'string', default: 'both' },
+      mp: { type: 'string' },
+    },
+    config: true,
+    logs: true,
+    run: manual('schedule'),
+  },
+  cancel: {
+    synopsis: '[--config FILE] REQUEST-ID',
+    summary: 'cancel a build request and its unfinished jobs at once',
+    help: 'Cancels a request (its id from `cbuild-bot status`) and its queued and running jobs; no results comment is posted.',
+    options: {},
+    config: true,
+    logs: true,
+    positionals: true,
+    run: manual('cancel'),
+  },
+  login: {
+    synopsis: '[--config FILE] [--service-root URL] [--consumer-key NAME] [--credentials FILE] [--force] [--timeout SECONDS]',
+    summary: 'get the bot an OAuth token from Launchpad (a person approves it) and write the credentials file',
+    help: `Asks Launchpad for a token the way launchpadlib does, prints the page to open, logged in as the bot's
+Launchpad account, to approve it with the access the bot needs (WRITE_PUBLIC: "Change Non-Private
+Data", to post comments and review votes), waits for the approval, and writes a launchpadlib
+credentials file (mode 0600). The secret is never printed. Unless both --service-root and
+--credentials are given, it reads their defaults from the config (--config FILE, else
+./bot.config.json when there is one).
+
+  --service-root URL     Launchpad web service root, or production, staging, qastaging
+                         (default: the config's launchpad.serviceRoot, else production)
+  --consumer-key NAME    OAuth consumer key (default: cbuild-bot)
+  --credentials FILE     where to write (default: $CBUILD_BOT_LP_CREDENTIALS, else the config's
+                         launchpad.credentialsFile)
+  --force                replace an existing file
+  --timeout SECONDS      how long to wait for the approval (default: 900)`,
+    options: {
+      'service-root': { type: 'string' },
+      'consumer-key': { type: 'string', default: 'cbuild-bot' },
+      credentials: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '900' },
+    },
+    config: true,
+    logs: true,
+    run: async (values, _p, log) => {
+      const { loginCommand } = await import('./launchpad/login-command.js');
+      return loginCommand(
+        {
+          config: values.config as string | undefined,
+          serviceRoot: values['service-root'] as string | undefined,
+          consumerKey: String(values['consumer-key']),
+          credentials: values.credentials as string | undefined,
+          force: Boolean(values.force),
+          timeoutSeconds: seconds('--timeout', values.timeout),
+          log,
+        },
+        io,
+      );
+    },
+  },
+  backup: {
+    synopsis: 'FILE [--config FILE] [--force]',
+    summary: 'copy the database consistently while the bot runs (SQLite\'s online backup)',
+    help: `Copies the configured database to FILE with SQLite's online backup API: a consistent snapshot even
+while the bot writes (a plain copy of a live WAL database can miss recent changes). Checks the copy
+and prints what it holds. Restore by stopping the bot and putting FILE in the database's place.
+
+  --force                replace FILE if it exists`,
+    options: { force: { type: 'boolean', default: false } },
+    config: true,
+    positionals: true,
+    run: async (values, positionals) => {
+      const { backupCommand } = await import('./store/backup.js');
+      return backupCommand({ config: String(values.config), file: positionals, force: Boolean(values.force) }, io);
+    },
+  },
+  report: {
+    synopsis: '[--config FILE] [--since 7d|24h|30m|2w] [--format text|json|csv]',
+    summary: 'capacity and stability per backend and target',
+    help: `Prints capacity and stability figures per backend and target from the database (and LAVA's device
+pool, when LAVA answers); progress goes to stderr.
+
+  --since LENGTH         the window, e.g. 7d, 24h, 30m, 2w (default: 7d)
+  --format FORMAT        text, json or csv (default: text)`,
+    options: { since: { type: 'string', default: '7d' }, format: { type: 'string', default: 'text' } },
+    config: true,
+    logs: true,
+    run: async (values, _p, log) => {
+      const { reportCommand } = await import('./report/command.js');
+      return reportCommand({ config: String(values.config), since: String(values.since), format: String(values.format), log }, io);
+    },
+  },
+  sandbox: {
+    synopsis: '[options]',
+    summary: 'run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)',
+    help: `Starts simulated Launchpad, CBuild and LAVA on 127.0.0.1, seeds lp:gcc-linaro with a trunk
 and several merge proposals, runs the real bot until every proposal has its results comment,
-prints the comments as a reviewer reads them, and exits 0.
+prints the comments as a reviewer reads them, and exits 0. Its state (database, config,
+credentials) lives in a temporary directory, removed when it ends, on SIGTERM and on Ctrl-C.
 
-Options:
   --launchpad URL          use this Launchpad service root instead of the simulator (seeds nothing)
   --lp-credentials FILE    launchpadlib credentials file for --launchpad
   --project NAME           project to watch with --launchpad (default: gcc-linaro)
@@ -51,140 +236,144 @@ Options:
                            simulator's panda-es and x86_64-build)
   --timeout SECONDS        give up after this long (default: 300)
   --listen HOST:PORT       where to serve the bot's status page (default: 127.0.0.1:0, a free port)
-  --keep-running           keep everything up after the scenario, until Ctrl-C
-  --verbose                show the bot's log
-`;
-
-const COMMON: ParseArgsConfig['options'] = {
-  config: { type: 'string', default: 'bot.config.json' },
-  verbose: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
+  --keep-running           keep everything up after the scenario, the bot included, until Ctrl-C:
+                           builds scheduled by hand with \`cbuild-bot schedule --config <the config
+                           it prints>\` are built and commented`,
+    options: {
+      launchpad: { type: 'string' },
+      'lp-credentials': { type: 'string' },
+      project: { type: 'string', default: 'gcc-linaro' },
+      lava: { type: 'string' },
+      'lava-user': { type: 'string' },
+      'lava-token-file': { type: 'string' },
+      'lava-device-type': { type: 'string' },
+      timeout: { type: 'string', default: '300' },
+      listen: { type: 'string', default: '127.0.0.1:0' },
+      'keep-running': { type: 'boolean', default: false },
+    },
+    logs: true,
+    run: async (values, _p, log) => {
+      const timeout = seconds('--timeout', values.timeout);
+      if (values.lava && !(values['lava-user'] && values['lava-token-file'])) throw new UsageError('--lava needs --lava-user and --lava-token-file');
+      const { runSandbox } = await import('./sandbox/sandbox.js');
+      return runSandbox({
+        launchpad: values.launchpad as string | undefined,
+        lpCredentials: values['lp-credentials'] as string | undefined,
+        project: String(values.project),
+        lava: values.lava as string | undefined,
+        lavaUser: values['lava-user'] as string | undefined,
+        lavaTokenFile: values['lava-token-file'] as string | undefined,
+        lavaDeviceType: values['lava-device-type'] as string | undefined,
+        timeoutMs: timeout * 1000,
+        listen: String(values.listen),
+        keepRunning: Boolean(values['keep-running']),
+        log,
+        out: process.stdout,
+      });
+    },
+  },
 };
 
-function parse(args: string[], extra: ParseArgsConfig['options'] = {}) {
-  return parseArgs({ args, options: { ...COMMON, ...extra }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+/** Commands that parse their own arguments. */
+const SELF_PARSED: Record<string, { summary: string; synopsis: string; run: (args: string[]) => Promise<number> }> = {
+  compare: {
+    synopsis: 'OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]',
+    summary: 'compare two DejaGnu .sum files as contrib/compare_tests does',
+    run: async (args) => {
+      const { compareCommand } = await import('./results/compare-cli.js');
+      return compareCommand(args, io);
+    },
+  },
+};
+
+function usage(): string {
+  const lines = [...Object.entries(COMMANDS), ...Object.entries(SELF_PARSED)].map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `cbuild-bot — builds Launchpad merge proposals on CBuild and LAVA and comments the results
+
+Usage: cbuild-bot <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Each command explains itself: cbuild-bot <command> --help. cbuild-bot --version prints the version.
+
+Secrets come from the environment or files, never from the config:
+  CBUILD_BOT_LP_CREDENTIALS   launchpadlib credentials file (else launchpad.credentialsFile); make one
+                              with cbuild-bot login
+  CBUILD_BOT_LAVA_TOKEN       LAVA API token (or CBUILD_BOT_LAVA_TOKEN_FILE, else lava.tokenFile)
+`;
+}
+
+function commandUsage(name: string, command: Command): string {
+  const common = [command.config ? CONFIG_OPTION : '', command.logs ? LOG_OPTIONS : '', '  -h, --help             this help'].filter(Boolean);
+  return `Usage: cbuild-bot ${name} ${command.synopsis}\n\n${command.help}\n\nCommon options:\n${common.join('\n')}\n`;
+}
+
+function version(): string {
+  // dist/src/cli.js → the package's own package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function seconds(option: string, value: unknown): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || !(n > 0)) throw new UsageError(`${option}: expected a number of seconds, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function logSettings(values: Values): LogSettings {
+  const format = (values['log-format'] as string | undefined) ?? 'text';
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--log-format: expected ${LOG_FORMATS.join(' or ')}, not ${JSON.stringify(format)}`);
+  let level = values['log-level'] as string | undefined;
+  if (level !== undefined && !(LOG_LEVELS as string[]).includes(level)) throw new UsageError(`--log-level: expected ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(level)}`);
+  if (values.verbose) {
+    if (level !== undefined && level !== 'debug') throw new UsageError(`--verbose means --log-level debug; it contradicts --log-level ${level}`);
+    level = 'debug';
+  }
+  return { format: format as LogFormat, level: level as LogLevel | undefined };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const io = { stdout: process.stdout, stderr: process.stderr };
-  switch (command) {
-    case 'compare': {
-      const { compareCommand } = await import('./results/compare-cli.js');
-      return compareCommand(rest, io);
-    }
-    case 'run':
-    case 'once':
-    case 'status':
-    case 'migrate': {
-      const opts = parse(rest, command === 'status' ? { json: { type: 'boolean', default: false } } : {});
-      if (opts.help) {
-        process.stdout.write(USAGE);
-        return 0;
-      }
-      const { runConfiguredCommand } = await import('./app/commands.js');
-      return runConfiguredCommand(command, { config: String(opts.config), verbose: Boolean(opts.verbose), json: Boolean(opts.json) });
-    }
-    case 'schedule':
-    case 'cancel': {
-      const { values: opts, positionals } = parseArgs({
-        args: rest,
-        options: {
-          ...COMMON,
-          ...(command === 'schedule'
-            ? {
-                branch: { type: 'string' },
-                revision: { type: 'string' },
-                repository: { type: 'string' },
-                ref: { type: 'string' },
-                commit: { type: 'string' },
-                target: { type: 'string', multiple: true },
-                backend: { type: 'string', default: 'both' },
-                mp: { type: 'string' },
-              }
-            : {}),
-        },
-        allowPositionals: command === 'cancel',
-        strict: true,
-      });
-      if ((opts as { help?: boolean }).help) {
-        process.stdout.write(USAGE);
-        return 0;
-      }
-      const { runManualCommand } = await import('./app/commands.js');
-      const o = opts as Record<string, string | string[] | boolean | undefined>;
-      return runManualCommand(command, {
-        config: String(o.config),
-        verbose: Boolean(o.verbose),
-        branch: o.branch as string | undefined,
-        revision: o.revision as string | undefined,
-        repository: o.repository as string | undefined,
-        ref: o.ref as string | undefined,
-        commit: o.commit as string | undefined,
-        targets: ((o.target as string[] | undefined) ?? []).flatMap((t) => t.split(',')).filter(Boolean),
-        backend: String(o.backend ?? 'both'),
-        mp: o.mp as string | undefined,
-        request: positionals,
-      });
-    }
-    case 'report': {
-      const opts = parse(rest, { since: { type: 'string', default: '7d' }, format: { type: 'string', default: 'text' } });
-      if (opts.help) {
-        process.stdout.write(USAGE);
-        return 0;
-      }
-      const { reportCommand } = await import('./report/command.js');
-      return reportCommand(
-        { config: String(opts.config), since: String(opts.since), format: String(opts.format), verbose: Boolean(opts.verbose) },
-        io,
-      );
-    }
-    case 'sandbox': {
-      const opts = parse(rest, {
-        launchpad: { type: 'string' },
-        'lp-credentials': { type: 'string' },
-        project: { type: 'string', default: 'gcc-linaro' },
-        lava: { type: 'string' },
-        'lava-user': { type: 'string' },
-        'lava-token-file': { type: 'string' },
-        'lava-device-type': { type: 'string' },
-        timeout: { type: 'string', default: '300' },
-        listen: { type: 'string', default: '127.0.0.1:0' },
-        'keep-running': { type: 'boolean', default: false },
-      });
-      if (opts.help) {
-        process.stdout.write(SANDBOX_USAGE);
-        return 0;
-      }
-      const timeout = Number(opts.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a number of seconds, not ${JSON.stringify(opts.timeout)}`);
-      if (opts.lava && !(opts['lava-user'] && opts['lava-token-file'])) throw new Error('--lava needs --lava-user and --lava-token-file');
-      const { runSandbox } = await import('./sandbox/sandbox.js');
-      return runSandbox({
-        launchpad: opts.launchpad as string | undefined,
-        lpCredentials: opts['lp-credentials'] as string | undefined,
-        project: String(opts.project),
-        lava: opts.lava as string | undefined,
-        lavaUser: opts['lava-user'] as string | undefined,
-        lavaTokenFile: opts['lava-token-file'] as string | undefined,
-        lavaDeviceType: opts['lava-device-type'] as string | undefined,
-        timeoutMs: timeout * 1000,
-        listen: String(opts.listen),
-        keepRunning: Boolean(opts['keep-running']),
-        verbose: Boolean(opts.verbose),
-        out: process.stdout,
-      });
-    }
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`cbuild-bot: unknown command '${command}'\n\n${USAGE}`);
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return 0;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`cbuild-bot ${version()}\n`);
+    return 0;
+  }
+  const selfParsed = SELF_PARSED[name];
+  if (selfParsed) return selfParsed.run(rest);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(`cbuild-bot: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        ...command.options,
+        ...(command.config ? { config: { type: 'string' } } : {}),
+        ...(command.logs ? { 'log-format': { type: 'string' }, 'log-level': { type: 'string' }, verbose: { type: 'boolean', default: false } } : {}),
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const values = parsed.values as Values;
+  if (values.help) {
+    process.stdout.write(commandUsage(name, command));
+    return 0;
+  }
+  // login tells a missing default config from a given one; the others read ./bot.config.json.
+  if (command.config && values.config === undefined && name !== 'login') values.config = 'bot.config.json';
+  return command.run(values, parsed.positionals, command.logs ? logSettings(values) : { format: 'text' });
 }
 
 main(process.argv.slice(2)).then(
@@ -192,7 +381,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`cbuild-bot: ${err instanceof Error ? err.message : String(err)}\n`);
+    const [name] = process.argv.slice(2);
+    const hint = err instanceof UsageError && name && Object.hasOwn(COMMANDS, name) ? ` (see cbuild-bot ${name} --help)` : '';
+    process.stderr.write(`cbuild-bot${err instanceof UsageError && name ? ` ${name}` : ''}: ${err instanceof Error ? err.message : String(err)}${hint}\n`);
     process.exitCode = 2;
   },
 );

@@ -1,10 +1,13 @@
 /** The command line as a user runs it: a separate process, real files. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/config/config.js';
-import { startHarness, cycleUntil, type Harness } from './e2e/harness.js';
+import { Db } from '../src/store/db.js';
+import { defaultMigrationsDir, listMigrations, migrate } from '../src/store/migrate.js';
+import { Store } from '../src/store/store.js';
+import { startHarness, cycleUntil, LAVA_TOKEN, LP_TOKEN, type Harness } from './e2e/harness.js';
 
 const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
@@ -109,5 +112,103 @@ describe('cli', function () {
     assert.match(run.stderr, /INFO cbuild-bot running schedule="\* \* \* \* \* \*" dailies=0 dry_run=false/);
     assert.match(run.stderr, /INFO stopping: finishing the current step first signal=SIGTERM/);
     assert.match(run.stderr, /INFO stopped\n$/);
+  });
+
+  it('prints each command\'s own usage with --help, and the version with --version or -V', async () => {
+    const commands = ['run', 'once', 'status', 'migrate', 'schedule', 'cancel', 'login', 'backup', 'report', 'sandbox', 'compare'];
+    const global = (await cli(['--help'])).stdout;
+    for (const command of commands) {
+      assert.match(global, new RegExp(`^  ${command} `, 'm'));
+      const help = await cli([command, '--help']);
+      assert.equal(help.code, 0, `${command} --help`);
+      assert.match(help.stdout, new RegExp(`^Usage: cbuild-bot ${command} `), `${command} --help prints its own usage`);
+    }
+    assert.match((await cli(['once', '--help'])).stdout, /--log-format text\|json .*\n.*--log-level LEVEL/);
+    assert.doesNotMatch((await cli(['backup', '--help'])).stdout, /--log-format/, 'backup does not log');
+    assert.match((await cli(['sandbox', '-h'])).stdout, /--lava-token-file FILE/);
+    const { version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) assert.deepEqual(await cli([flag]), { code: 0, stdout: `cbuild-bot ${version}\n`, stderr: '' });
+  });
+
+  it('names a bad option or value and exits 2', async () => {
+    const cases: [string[], string][] = [
+      [['once', '--log-format', 'xml'], 'cbuild-bot once: --log-format: expected text or json, not "xml" (see cbuild-bot once --help)\n'],
+      [['run', '--log-level', 'loud'], 'cbuild-bot run: --log-level: expected debug, info, warn, error, not "loud" (see cbuild-bot run --help)\n'],
+      [['status', '--verbose', '--log-level', 'warn'], 'cbuild-bot status: --verbose means --log-level debug; it contradicts --log-level warn (see cbuild-bot status --help)\n'],
+      [['migrate', '--frobnicate'], "cbuild-bot migrate: Unknown option '--frobnicate' (see cbuild-bot migrate --help)\n"],
+      [['sandbox', '--timeout=-3'], 'cbuild-bot sandbox: --timeout: expected a number of seconds, not "-3" (see cbuild-bot sandbox --help)\n'],
+      [['backup'], 'cbuild-bot backup: give the file to write, e.g. cbuild-bot backup /var/backups/cbuild-bot.sqlite\n'],
+    ];
+    for (const [args, stderr] of cases) assert.deepEqual(await cli(args), { code: 2, stdout: '', stderr }, args.join(' '));
+  });
+
+  it('logs one JSON object per line with time, level, message and fields, and no secret', async () => {
+    h = await startHarness();
+    h.propose('quinn', 'json-logs');
+    const run = await cli(['once', '--config', join(h.dir, 'bot.config.json'), '--log-format', 'json', '--log-level', 'debug'], {
+      env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(lines.length > 5);
+    for (const line of lines) {
+      assert.deepEqual(Object.keys(line).slice(0, 3), ['time', 'level', 'message']);
+      assert.ok(!Number.isNaN(Date.parse(String(line.time))) && ['debug', 'info', 'warn', 'error'].includes(String(line.level)));
+    }
+    const done = lines.find((l) => l.message === 'cycle done');
+    assert.equal(done?.level, 'info');
+    assert.equal(done?.errors, 0);
+    assert.equal(typeof done?.submitted, 'number');
+    assert.ok(lines.some((l) => l.level === 'debug' && l.message === 'launchpad request'), 'debug lines at --log-level debug');
+    for (const secret of [LP_TOKEN.key, LP_TOKEN.secret, LAVA_TOKEN]) assert.ok(!run.stderr.includes(secret), 'no secret in the log');
+  });
+
+  it('backs up the database while the bot runs, refuses to overwrite the copy unless --force', async () => {
+    h = await startHarness();
+    const config = join(h.dir, 'bot.config.json');
+    const proposals = [h.propose('rae', 'backup-1'), h.propose('sol', 'backup-2')];
+    const wired = await h.wire();
+    const copies: string[] = [];
+    const cycles = cycleUntil(wired, () => proposals.every((p) => h!.lp.commentsOf(p.link).some((c) => /\/results$/.test(c.content))));
+    for (let i = 0; i < 3; i++) {
+      const file = join(h.dir, `backup-${i}.sqlite`);
+      const run = await cli(['backup', file, '--config', config]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^backed up ${join(h.dir, 'bot.sqlite')} to ${file}: \\d+ pages \\(\\d+ KiB\\), integrity ok, schema version 5 \\(005_workflow\\)\\nrows: branches \\d+, builds \\d+, .*requests \\d+, schema_migrations 5\\n$`));
+      copies.push(file);
+    }
+    await cycles;
+    const live = await wired.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM builds');
+    for (const file of copies) {
+      const copy = await Store.open(file);
+      assert.deepEqual(copy.appliedMigrations, []);
+      const builds = await copy.db.all<{ request_id: number }>('SELECT request_id FROM builds');
+      assert.ok(builds.length <= live!.n);
+      assert.deepEqual(await copy.db.all('PRAGMA foreign_key_check'), []);
+      await copy.close();
+    }
+    const again = await cli(['backup', copies[0], '--config', config]);
+    assert.deepEqual(again, { code: 2, stdout: '', stderr: `cbuild-bot backup: ${copies[0]} exists already; give --force to replace it\n` });
+    const forced = await cli(['backup', copies[0], '--config', config, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, new RegExp(`rows: branches \\d+, builds ${live!.n}, `), 'the forced copy has every build');
+  });
+
+  it('refuses to run on a database migrated by a newer release, naming both versions', async () => {
+    h = await startHarness();
+    const newer = join(h.dir, 'newer-migrations');
+    mkdirSync(newer);
+    for (const m of listMigrations(defaultMigrationsDir())) copyFileSync(m.path, join(newer, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
+    writeFileSync(join(newer, '006_next.sql'), 'ALTER TABLE builds ADD COLUMN next TEXT;');
+    const db = await Db.open(join(h.dir, 'bot.sqlite'));
+    await migrate(db, newer);
+    await db.close();
+    const run = await cli(['once', '--config', join(h.dir, 'bot.config.json')], { env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile } });
+    assert.equal(run.code, 2);
+    assert.equal(
+      run.stderr,
+      `cbuild-bot: database ${join(h.dir, 'bot.sqlite')} has schema version 6 (006_next), newer than this cbuild-bot knows (5 (005_workflow)): ` +
+        'a newer release migrated it. Run that release (upgrade this binary), or restore the backup taken before the upgrade (README: "Upgrade and roll back"); migrations only go forward.\n',
+    );
   });
 });

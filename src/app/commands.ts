@@ -7,7 +7,7 @@ import { ManualBuildError, type ScheduleSource } from '../bot/manual.js';
 import { vcsFor } from '../vcs/index.js';
 import { refFormatProblem } from '../vcs/names.js';
 import { terminalSafe } from '../text.js';
-import { createLogger } from '../log.js';
+import { commandLogger, type LogSettings } from '../log.js';
 import { Store } from '../store/store.js';
 import { wireBot } from './wiring.js';
 import { runService } from './service.js';
@@ -15,10 +15,10 @@ import { formatStatus, gatherStatus } from './status.js';
 
 export async function runConfiguredCommand(
   command: 'run' | 'once' | 'status' | 'migrate',
-  opts: { config: string; verbose: boolean; json: boolean },
+  opts: { config: string; log: LogSettings; json: boolean },
 ): Promise<number> {
   const config = loadConfig(opts.config);
-  const logger = createLogger({ level: opts.verbose ? 'debug' : 'info' });
+  const logger = commandLogger(opts.log, 'info');
   if (command === 'migrate' || command === 'status') {
     const store = await Store.open(config.database);
     try {
@@ -77,7 +77,7 @@ function crashHookForTests(): (() => void) | undefined {
 
 export interface ManualOptions {
   config: string;
-  verbose: boolean;
+  log: LogSettings;
   branch?: string;
   revision?: string;
   repository?: string;
@@ -99,7 +99,7 @@ export interface ManualOptions {
 export async function runManualCommand(command: 'schedule' | 'cancel', opts: ManualOptions): Promise<number> {
   const args = checkManualArgs(command, opts);
   const config = loadConfig(opts.config);
-  const logger = createLogger({ level: opts.verbose ? 'debug' : 'warn' });
+  const logger = commandLogger(opts.log, 'warn');
   const wired = await wireBot(config, { logger });
   try {
     const request =

@@ -7,6 +7,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 import type { BotConfig, DailyConfig } from '../config/config.js';
+import { configChanges } from '../config/diff.js';
 import type { WiredBot } from './wiring.js';
 
 export interface ServiceOptions {
@@ -76,10 +77,16 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
         logger.error('config not reloaded: the new file is not valid; keeping the old one', { error: err });
         return;
       }
+      const before = bot.currentConfig;
       const kept = await bot.reconfigure(next);
       if (kept.length) logger.warn('config reloaded, but these settings need a restart and were kept as they were', { kept: kept.join(', ') });
       schedule(bot.currentConfig);
-      logger.info('config reloaded', { dailies: bot.currentConfig.dailies.length, targets: Object.keys(bot.currentConfig.targets).join(',') });
+      const changed = configChanges(before, bot.currentConfig);
+      logger.info('config reloaded', {
+        changed: changed.length ? changed.join('; ') : '(nothing)',
+        dailies: bot.currentConfig.dailies.length,
+        targets: Object.keys(bot.currentConfig.targets).join(','),
+      });
     });
 
   schedule(bot.currentConfig);

@@ -3,12 +3,13 @@
  * paths resolved against the config file, and secrets read from the
  * environment or files (never from the config itself).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import cron from 'node-cron';
 import { validate, type Schema } from './schema.js';
+import { duplicateKeys } from './json-keys.js';
 import { registerSecret } from '../secrets.js';
 import { refFormatProblem } from '../vcs/names.js';
 
@@ -101,20 +102,63 @@ export function resolvePath(path: string, base: string): string {
 
 const SECRET_KEYS = /^(token|secret|password|access_?secret|access_?token|oauth.*|lava_?token)$/i;
 
-function findSecretKeys(value: unknown, path: string, out: string[]): void {
+/** Names that reach JavaScript's object machinery (`'constructor' in targets` is true for any object). */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Keys refused before anything else reads the config: secrets, and names that would change how it is read. */
+function findRefusedKeys(value: unknown, path: string, out: string[]): void {
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const p = path ? `${path}.${k}` : k;
-      if (SECRET_KEYS.test(k)) out.push(`${p}: secrets do not belong in the config file; use the environment or a file (see README)`);
-      findSecretKeys(v, p, out);
+      if (RESERVED_KEYS.has(k)) out.push(`${p}: "${k}" cannot be a name in the config (JavaScript gives it a meaning of its own); rename it`);
+      else if (SECRET_KEYS.test(k)) out.push(`${p}: secrets do not belong in the config file; use the environment or a file (see README)`);
+      findRefusedKeys(v, p, out);
     }
   }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writable(path: string, mode = constants.W_OK): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why SQLite could not open or create the database at `path` (which the store
+ * opens in WAL mode: it also creates `-wal` and `-shm` files beside it, and
+ * creates missing directories), or undefined when it can.
+ */
+function databasePathProblem(path: string): string | undefined {
+  const stat = statOrUndefined(path);
+  if (stat?.isDirectory()) return `${path} is a directory; name a file in it, e.g. ${join(path, 'cbuild-bot.sqlite')}`;
+  if (stat && !writable(path)) return `${path} is not writable by this user`;
+  const dir = dirname(path);
+  let existing = dir;
+  while (!statOrUndefined(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) return `${path}: ${existing} is a file, not a directory`;
+  if (!writable(existing, constants.W_OK | constants.X_OK)) {
+    return existing === dir
+      ? `${path}: its directory ${dir} is not writable by this user (SQLite creates the database and its -wal and -shm files there)`
+      : `${path}: its directory ${dir} does not exist and cannot be created (${existing} is not writable by this user)`;
+  }
+  return undefined;
 }
 
 /** Validates an already-parsed config object; `baseDir` resolves relative paths. */
 export function parseConfig(raw: unknown, file: string, baseDir: string): BotConfig {
   const problems: string[] = [];
-  findSecretKeys(raw, '', problems);
+  findRefusedKeys(raw, '', problems);
   if (problems.length) throw new ConfigError(file, problems);
   const value = structuredClone(raw);
   // Report every problem at once: schema first, then what the schema cannot express.
@@ -173,7 +217,11 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   }
   if (config.launchpad.credentialsFile) config.launchpad.credentialsFile = resolvePath(config.launchpad.credentialsFile, baseDir);
   if (config.lava.tokenFile) config.lava.tokenFile = resolvePath(config.lava.tokenFile, baseDir);
-  if (config.database !== ':memory:') config.database = resolvePath(config.database, baseDir);
+  if (config.database !== ':memory:') {
+    config.database = resolvePath(config.database, baseDir);
+    const problem = databasePathProblem(config.database);
+    if (problem) problems.push(`database: ${problem}`);
+  }
   if (problems.length) throw new ConfigError(file, problems);
   return config;
 }
@@ -200,7 +248,19 @@ export function loadConfig(file: string): BotConfig {
   } catch (err) {
     throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseConfig(raw, file, dirname(resolve(file)));
+  const duplicates = duplicateKeys(text).map(
+    (d) => `${d.path}: named twice, on lines ${d.firstLine} and ${d.line} (JSON would keep only the second); remove or rename one`,
+  );
+  let config: BotConfig | undefined;
+  let problems = duplicates;
+  try {
+    config = parseConfig(raw, file, dirname(resolve(file)));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems = [...duplicates, ...err.problems];
+  }
+  if (problems.length || !config) throw new ConfigError(file, problems);
+  return config;
 }
 
 /** The LAVA token: $CBUILD_BOT_LAVA_TOKEN, else $CBUILD_BOT_LAVA_TOKEN_FILE, else lava.tokenFile. */

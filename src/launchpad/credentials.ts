@@ -8,9 +8,11 @@
  *     access_token = <20 characters>
  *     access_secret = <80 characters>
  *
- * The token and its secret are registered for redaction as soon as they are read.
+ * The token and its secret are registered for redaction as soon as they are
+ * read. `cbuild-bot login` writes the same format (mode 0600).
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { registerSecret } from '../secrets.js';
 import type { OAuthSigner } from './oauth.js';
 
@@ -83,4 +85,66 @@ function readSection(text: string, name: string, file: string): Map<string, stri
     current.set(lastKey, option[2]);
   }
   return wanted;
+}
+
+/** The file's text, as launchpadlib's `UnencryptedFileCredentialStore` writes it. */
+export function formatCredentials(credentials: LaunchpadCredentials): string {
+  return (
+    '[1]\n' +
+    `consumer_key = ${credentials.consumerKey}\n` +
+    `consumer_secret = ${credentials.consumerSecret}\n` +
+    `access_token = ${credentials.accessToken}\n` +
+    `access_secret = ${credentials.accessSecret}\n\n`
+  );
+}
+
+/**
+ * Writes a credentials file readable by its owner only (0600), creating its
+ * directory (0700) when missing. An existing file is kept unless `replace`:
+ * then the new one is written beside it and renamed over it, so the old token
+ * survives a failed write.
+ */
+export function writeCredentialsFile(path: string, credentials: LaunchpadCredentials, options: { replace?: boolean } = {}): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new CredentialsFileError(path, `cannot create its directory ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!options.replace && exists(path)) throw new CredentialsFileError(path, 'exists already; give --force to replace it');
+  const temporary = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  const failed = (err: unknown) => new CredentialsFileError(path, `cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  try {
+    try {
+      rmSync(temporary, { force: true }); // a leftover of a killed run
+      const fd = openSync(temporary, 'wx', 0o600);
+      try {
+        chmodSync(temporary, 0o600); // whatever the umask, and before the secret is in it
+        writeSync(fd, formatCredentials(credentials));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      throw failed(err);
+    }
+    try {
+      if (options.replace) renameSync(temporary, path);
+      else linkSync(temporary, path); // fails if the file appeared meanwhile
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CredentialsFileError(path, 'exists already; give --force to replace it');
+      throw failed(err);
+    }
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

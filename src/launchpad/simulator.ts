@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
 import { parseOAuthHeader } from './oauth.js';
+import { SimOAuth, type ReviewPermission } from './sim-oauth.js';
 import {
   CODE_REVIEW_VOTES,
   DEFAULT_PROPOSAL_STATUSES,
@@ -54,6 +55,7 @@ import {
 } from './sim-representation.js';
 
 export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
+export type { ReviewPermission } from './sim-oauth.js';
 
 export interface LaunchpadSimulatorOptions {
   clock?: () => Date;
@@ -166,6 +168,8 @@ export class LaunchpadSimulator {
   /** Every request served, oldest first. */
   readonly requests: SimulatedRequest[] = [];
   private readonly state: SimState;
+  /** +request-token, +authorize-token, +access-token and people/+me. */
+  private readonly oauth: SimOAuth;
   private readonly defaultBatchSize: number;
   private readonly logger: Logger;
   private readonly faults: (SimulatedFault & { remaining: number })[] = [];
@@ -175,6 +179,7 @@ export class LaunchpadSimulator {
 
   constructor(options: LaunchpadSimulatorOptions = {}) {
     this.state = new SimState(options.clock ?? (() => new Date()));
+    this.oauth = new SimOAuth(this.state);
     this.defaultBatchSize = options.defaultBatchSize ?? 50;
     this.logger = options.logger ?? silentLogger;
   }
@@ -299,6 +304,15 @@ export class LaunchpadSimulator {
     this.state.registerToken(token);
   }
 
+  /**
+   * A person's answer on `+authorize-token` to a pending request token (the
+   * `oauth_token` of the page's URL): a permission, or `UNAUTHORIZED` to
+   * decline; `context` limits the token to a project, as `lp.context` does.
+   */
+  authorizeRequestToken(token: string, person: string, permission: ReviewPermission, context?: string): void {
+    this.oauth.authorize(token, person, permission, context);
+  }
+
   /** Fails the next `times` requests whose path (with query) contains `pathContains` and whose method matches. */
   failNext(fault: SimulatedFault): void {
     this.faults.push({ ...fault, remaining: fault.times ?? 1 });
@@ -343,7 +357,8 @@ export class LaunchpadSimulator {
     try {
       const body = await readBody(req);
       const params = new URLSearchParams(url.searchParams);
-      if (method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      // Zope reads a POST body without Content-Type as a form too (launchpadlib's token requests send none).
+      if (method === 'POST' && (req.headers['content-type'] ?? 'application/x-www-form-urlencoded').startsWith('application/x-www-form-urlencoded')) {
         for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
       }
       record.operation = params.get('ws.op');
@@ -380,6 +395,8 @@ export class LaunchpadSimulator {
     record: SimulatedRequest,
   ): SimResponse {
     try {
+      const tokenPage = this.oauth.serve(method, url.pathname, params, req.headers);
+      if (tokenPage) return tokenPage;
       const principal = this.authenticate(req, params);
       record.authorized = principal.person;
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);
@@ -387,6 +404,7 @@ export class LaunchpadSimulator {
       if (!version) throw notFound(url.pathname);
       const rest = segments.slice(1);
       if (rest.length > 0 && rest[rest.length - 1] === '') rest.pop();
+      if (rest.join('/') === 'people/+me') return this.oauth.peopleMe(principal.person, version.links);
       if (rest.length === 0) return this.conditional(req, method, this.serviceRoot(version, method, req.headers.accept ?? ''));
       const ctx: RequestContext = { links: version.links, method, url, params, principal };
       const response = this.handle(this.resolve(rest, url.pathname, ctx.links), ctx);
@@ -754,7 +772,7 @@ export class LaunchpadSimulator {
     }
     const consumerKey = oauth.get('oauth_consumer_key') ?? '';
     const tokenKey = oauth.get('oauth_token');
-    const consumerKnown = [...this.state.tokens.values()].some((t) => t.consumerKey === consumerKey);
+    const consumerKnown = this.oauth.knowsConsumer(consumerKey) || [...this.state.tokens.values()].some((t) => t.consumerKey === consumerKey);
     if (tokenKey === '') {
       if (consumerKey === '') throw new HttpProblem(401, 'No consumer key specified.', OAUTH_CHALLENGE);
       return anonymous;

@@ -2,7 +2,7 @@
 import { loadConfig, readLavaToken } from '../config/config.js';
 import { HttpClient } from '../http/client.js';
 import { LavaClient } from '../lava/client.js';
-import { createLogger } from '../log.js';
+import { commandLogger, type LogSettings } from '../log.js';
 import { redact } from '../secrets.js';
 import { Store } from '../store/store.js';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from './format.js';
@@ -13,7 +13,7 @@ export interface ReportOptions {
   config: string;
   since: string;
   format: string;
-  verbose: boolean;
+  log: LogSettings;
 }
 
 export async function reportCommand(
@@ -27,7 +27,7 @@ export async function reportCommand(
     throw new RangeError(`--format: expected ${REPORT_FORMATS.join(', ')}, not ${JSON.stringify(opts.format)}`);
   }
   const config = loadConfig(opts.config);
-  const logger = createLogger({ level: opts.verbose ? 'debug' : 'warn' });
+  const logger = commandLogger(opts.log, 'warn');
   const http = new HttpClient({ timeoutMs: config.http.timeoutMs, retries: config.http.retries, maxDelayMs: config.http.maxRetryDelayMs, logger });
   const lava = new LavaClient({ url: config.lava.url, user: config.lava.user, token: readLavaToken(config), http, logger });
   const store = await Store.open(config.database);

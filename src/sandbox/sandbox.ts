@@ -4,13 +4,19 @@
  * seeds lp:gcc-linaro with a trunk and proposals that cover a passing build, a
  * failing build, a LAVA infrastructure failure and a new revision pushed while
  * builds run, runs the real bot until every proposal has its results comment,
- * and prints the comments as a reviewer reads them.
+ * and prints the comments as a reviewer reads them. With --keep-running the
+ * bot goes on cycling afterwards, so builds scheduled by hand against the
+ * config it wrote are built and commented too.
+ *
+ * Its state (database, config, credentials) lives in a temporary directory
+ * that goes away however the sandbox ends: normally, on an error, on SIGTERM
+ * or on Ctrl-C.
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createLogger, type Logger } from '../log.js';
+import { commandLogger, type Logger, type LogSettings } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
 import { Metrics } from '../web/metrics.js';
 import { startStatusServer } from '../web/server.js';
@@ -20,7 +26,7 @@ import { CBuildSimulator } from '../cbuild/simulator.js';
 import { LavaSimulator } from '../lava/simulator.js';
 import { LaunchpadSimulator } from '../launchpad/simulator.js';
 import { LaunchpadClient } from '../launchpad/client.js';
-import { readCredentialsFile } from '../launchpad/credentials.js';
+import { readCredentialsFile, writeCredentialsFile } from '../launchpad/credentials.js';
 import { HttpClient } from '../http/client.js';
 import { SandboxToolchain } from './toolchain.js';
 import { SANDBOX_TRUSTED, seedGccLinaro, type SeededScenario } from './scenario.js';
@@ -38,7 +44,8 @@ export interface SandboxOptions {
   /** host:port of the status page (port 0: any free port). */
   listen: string;
   keepRunning: boolean;
-  verbose: boolean;
+  /** The bot's log (default: warnings and errors only). */
+  log: LogSettings;
   out: NodeJS.WritableStream;
 }
 
@@ -47,11 +54,52 @@ function launchpadToken(length: number): string {
   return [...randomBytes(length)].map((b) => TOKEN_CHARS[b % TOKEN_CHARS.length]).join('');
 }
 
+/** SIGINT and SIGTERM, caught from the start so that the directory with the credentials is always removed. */
+interface Stop {
+  readonly signal: NodeJS.Signals | null;
+  /** Settles when a signal arrives. */
+  readonly requested: Promise<void>;
+  dispose(): void;
+}
+
+function catchStopSignals(): Stop {
+  let signal: NodeJS.Signals | null = null;
+  let wake!: () => void;
+  const requested = new Promise<void>((resolve) => (wake = resolve));
+  const onSignal = (received: NodeJS.Signals) => {
+    signal ??= received;
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    get signal() {
+      return signal;
+    },
+    requested,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Waits `ms`, or less if a stop is requested. */
+function pause(ms: number, stop: Stop): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), stop.requested]).finally(() => clearTimeout(timer));
+}
+
 export async function runSandbox(opts: SandboxOptions): Promise<number> {
-  const logger = createLogger({ level: opts.verbose ? 'debug' : 'warn' });
+  const logger = commandLogger(opts.log, 'warn');
   const say = (text: string) => opts.out.write(text + '\n');
+  const stop = catchStopSignals();
   const dir = mkdtempSync(join(tmpdir(), 'cbuild-bot-sandbox-'));
   const closers: (() => Promise<void>)[] = [];
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`cbuild-bot sandbox: stopped by ${signal}; removing ${dir}`);
+    return 128 + (signal === 'SIGINT' ? 2 : 15);
+  };
   try {
     const sandbox = await startSandbox(opts, dir, logger, closers);
     say(`cbuild-bot sandbox (state in ${dir})`);
@@ -59,26 +107,55 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
     say(`  CBuild:    ${sandbox.config.cbuild.schedulerUrl} (simulated)`);
     say(`  LAVA:      ${sandbox.config.lava.url}${opts.lava ? '' : ' (simulated)'}`);
     say(`  Status page: ${sandbox.statusUrl} (the queue, each proposal's history, LAVA capacity; /metrics)`);
+    say(`  Config:    ${sandbox.configFile}`);
     say('');
-    const finished = await driveUntilDone(sandbox, opts.timeoutMs, logger, say);
+    const finished = await driveUntilDone(sandbox, opts.timeoutMs, logger, say, stop);
+    if (stop.signal) return interrupted(stop.signal);
     await printComments(sandbox, say);
     if (!finished) {
       say(`cbuild-bot sandbox: gave up after ${Math.round(opts.timeoutMs / 1000)} s before every proposal had its results comment`);
       return 1;
     }
     if (opts.keepRunning) {
-      say(`Everything keeps running (status page: ${sandbox.statusUrl}); press Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      say(`Everything keeps running (status page: ${sandbox.statusUrl}), the bot too: builds scheduled by hand are built and commented, e.g.`);
+      say(`  ${await exampleSchedule(sandbox)}`);
+      say(`Press Ctrl-C to stop; that removes ${dir} and the credentials in it.`);
+      while (!stop.signal) {
+        await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
+        await pause(1000, stop);
+      }
     }
     return 0;
   } finally {
+    // Signals stay caught until the directory is gone: a second Ctrl-C must not leave it behind.
     for (const close of closers.reverse()) await close().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+    stop.dispose();
   }
+}
+
+/** A `schedule` command line for one of the sandbox's proposals, to copy. */
+async function exampleSchedule(sandbox: Sandbox): Promise<string> {
+  const cli = process.argv[1] ?? 'dist/src/cli.js';
+  const fromHere = relative(process.cwd(), cli);
+  const words = ['node', fromHere.startsWith('..') || isAbsolute(fromHere) ? cli : fromHere, 'schedule', '--config', sandbox.configFile];
+  const [proposal] = await sandbox.wired.store.trackedProposals();
+  if (!proposal) words.push('--branch', 'lp:~user/project/branch');
+  else if (proposal.source.ref === null) words.push('--branch', `lp:${proposal.source.path}`);
+  else words.push('--repository', `lp:${proposal.source.path}`, '--ref', proposal.source.ref);
+  if (proposal) words.push('--mp', proposal.web_link);
+  return words.map(shellWord).join(' ');
+}
+
+/** A word the shell reads as itself (names from a real Launchpad are data, not shell syntax). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 interface Sandbox {
   config: BotConfig;
+  /** The config file it wrote, for `cbuild-bot schedule --config` while it keeps running. */
+  configFile: string;
   wired: WiredBot;
   launchpad: LaunchpadClient;
   lpSimulator?: LaunchpadSimulator;
@@ -105,7 +182,7 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
 
   let lavaUrl = opts.lava;
   let lavaUser = opts.lavaUser;
-  let lavaTokenFile = opts.lavaTokenFile;
+  let lavaTokenFile = opts.lavaTokenFile && resolve(opts.lavaTokenFile);
   let lavaSimulator: LavaSimulator | undefined;
   if (!lavaUrl) {
     const token = randomBytes(32).toString('hex');
@@ -130,7 +207,7 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   }
 
   let serviceRoot = opts.launchpad;
-  let credentialsFile = opts.lpCredentials;
+  let credentialsFile = opts.lpCredentials && resolve(opts.lpCredentials);
   let lpSimulator: LaunchpadSimulator | undefined;
   let scenario: SeededScenario | undefined;
   if (!serviceRoot) {
@@ -142,31 +219,29 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
     scenario = seedGccLinaro(lpSimulator, { botPerson: 'cbuild-bot', lava: lavaSimulator });
     lpSimulator.registerToken({ consumerKey: 'cbuild-bot', tokenKey, tokenSecret, person: 'cbuild-bot', permission: 'WRITE_PUBLIC' });
     credentialsFile = join(dir, 'launchpad-credentials');
-    writeFileSync(credentialsFile, `[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = ${tokenKey}\naccess_secret = ${tokenSecret}\n\n`, { mode: 0o600 });
+    writeCredentialsFile(credentialsFile, { consumerKey: 'cbuild-bot', consumerSecret: '', accessToken: tokenKey, accessSecret: tokenSecret });
   }
 
-  const template = 'templates/lava/gcc-build.yaml';
-  const config = parseConfig(
-    {
-      launchpad: { serviceRoot, watch: [{ project: opts.project }] },
-      cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl, product: 'gcc-linaro' },
-      lava: { url: lavaUrl, user: lavaUser },
-      targets: {
-        a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'panda-es', template } },
-        x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'x86_64-build', template } },
-      },
-      database: join(dir, 'sandbox.sqlite'),
-      http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
-      infraRetries: { attempts: 3, delaysSeconds: [1] },
-      commands: { trusted: lpSimulator ? SANDBOX_TRUSTED : [] },
+  const template = join(projectRoot(), 'templates/lava/gcc-build.yaml');
+  const raw = {
+    launchpad: { serviceRoot, watch: [{ project: opts.project }], ...(credentialsFile ? { credentialsFile } : {}) },
+    cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl, product: 'gcc-linaro' },
+    lava: { url: lavaUrl, user: lavaUser, tokenFile: lavaTokenFile },
+    targets: {
+      a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'panda-es', template } },
+      x86_64: { cbuild: { queue: 'x86_64-ubuntu' }, lava: { deviceType: opts.lavaDeviceType ?? 'x86_64-build', template } },
     },
-    'sandbox configuration',
-    projectRoot(),
-  );
-  const env: NodeJS.ProcessEnv = { CBUILD_BOT_LAVA_TOKEN_FILE: lavaTokenFile };
-  if (credentialsFile) env.CBUILD_BOT_LP_CREDENTIALS = credentialsFile;
+    database: join(dir, 'sandbox.sqlite'),
+    http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
+    infraRetries: { attempts: 3, delaysSeconds: [1] },
+    commands: { trusted: lpSimulator ? SANDBOX_TRUSTED : [] },
+  };
+  const configFile = join(dir, 'bot.config.json');
+  writeFileSync(configFile, JSON.stringify(raw, null, 2) + '\n', { mode: 0o600 });
+  const config = parseConfig(raw, configFile, dir);
+  // The files named in the config, not whatever the user's environment names.
   const metrics = new Metrics({ processMetrics: false });
-  const wired = await wireBot(config, { logger, env, events: metrics });
+  const wired = await wireBot(config, { logger, env: {}, events: metrics });
   closers.push(() => wired.close());
   const status = await startStatusServer({
     store: wired.store,
@@ -183,14 +258,14 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
     http: new HttpClient({ retries: 2, logger }),
     logger,
   });
-  return { config, wired, launchpad, lpSimulator, scenario, statusUrl: status.url };
+  return { config, configFile, wired, launchpad, lpSimulator, scenario, statusUrl: status.url };
 }
 
 /** Runs cycles until every tracked proposal has a results comment for its current revision. */
-async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logger, say: (t: string) => void): Promise<boolean> {
+async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logger, say: (t: string) => void, stop: Stop): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const { store } = sandbox.wired;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !stop.signal) {
     await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
     const event = await sandbox.scenario?.step(store);
     if (event) say(`scenario: ${event}`);
@@ -204,7 +279,7 @@ async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logge
       return !current || !comments.some((c) => c.request_id === current.id && c.kind === 'results' && (c.state === 'posted' || c.state === 'printed'));
     });
     if (proposals.length > 0 && pending.length === 0 && !(sandbox.scenario && !sandbox.scenario.finished())) return true;
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300, stop);
   }
   return false;
 }

@@ -78,9 +78,40 @@ export class Db {
     }
   }
 
+  /**
+   * SQLite's online backup API: copies the whole database into the new file
+   * `destination` in one step, a consistent snapshot even while another
+   * connection or process writes (in WAL mode readers never wait for
+   * writers). Returns the number of pages copied.
+   */
+  backup(destination: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const backup = (this.db as unknown as Backupable).backup(destination, () => {});
+      const step = (busyRetries: number) =>
+        backup.step(-1, (err) => {
+          if (err && /SQLITE_(BUSY|LOCKED)/.test(err.message) && busyRetries > 0) {
+            setTimeout(() => step(busyRetries - 1), 100);
+            return;
+          }
+          const pages = backup.pageCount;
+          backup.finish(() => (err ? reject(err) : resolve(pages)));
+        });
+      step(50);
+    });
+  }
+
   close(): Promise<void> {
     return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
+}
+
+/** node-sqlite3's `Database#backup`, which its type declarations leave out. */
+interface Backupable {
+  backup(destination: string, callback: (err: Error | null) => void): {
+    step(pages: number, callback: (err: Error | null, done: boolean) => void): void;
+    finish(callback: () => void): void;
+    readonly pageCount: number;
+  };
 }
 
 function withSql(err: Error, sql: string): Error {

@@ -44,15 +44,34 @@ export function listMigrations(dir: string): MigrationFile[] {
   return out;
 }
 
-/** Applies pending migrations; returns the ones applied now. */
+/** The database was migrated by a newer cbuild-bot: this one must not touch it. */
+export class SchemaTooNewError extends Error {
+  constructor(path: string, database: { version: number; name: string }, known: MigrationFile | undefined) {
+    const label = (m: { version: number; name: string }) => `${m.version} (${String(m.version).padStart(3, '0')}_${m.name})`;
+    super(
+      `database ${path} has schema version ${label(database)}, newer than this cbuild-bot knows (${known ? label(known) : 'none'}): ` +
+        'a newer release migrated it. Run that release (upgrade this binary), or restore the backup taken before the upgrade ' +
+        '(README: "Upgrade and roll back"); migrations only go forward.',
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Applies pending migrations; returns the ones applied now. Refuses a database newer than `dir`'s migrations. */
 export async function migrate(db: Db, dir = defaultMigrationsDir()): Promise<MigrationFile[]> {
   await db.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
   );
-  const done = new Set((await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+  const recorded = await db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const done = new Set(recorded.map((r) => r.version));
+  const migrations = listMigrations(dir);
+  const newest = recorded.at(-1);
+  const known = migrations.at(-1);
+  // Tables and columns this binary has never heard of: running on them would misread or lose data.
+  if (newest && newest.version > (known?.version ?? 0)) throw new SchemaTooNewError(db.path, newest, known);
   const applied: MigrationFile[] = [];
-  for (const m of listMigrations(dir)) {
+  for (const m of migrations) {
     if (done.has(m.version)) continue;
     const sql = readFileSync(m.path, 'utf8');
     // A migration that rebuilds a table others refer to runs with foreign keys

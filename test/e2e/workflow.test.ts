@@ -245,6 +245,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *', rollout: { lava: 'off' } }));
       child.kill('SIGHUP');
       await waitFor('the reload', () => /config reloaded/.test(log));
+      assert.match(log, /INFO config reloaded changed="rollout\.lava: \(unset\) → off" dailies=0 targets="a9hf,x86_64"\n/);
       const second = h.propose('xena', 'after-rollback');
       await waitFor('both results comments', () => botComments(h, first.link).length === 2 && botComments(h, second.link).length === 2);
       const results = botComments(h, first.link)[1].content;

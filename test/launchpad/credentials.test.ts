@@ -1,9 +1,9 @@
 /** Reading launchpadlib credentials files. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CredentialsFileError, readCredentialsFile } from '../../src/launchpad/credentials.js';
+import { CredentialsFileError, readCredentialsFile, writeCredentialsFile } from '../../src/launchpad/credentials.js';
 import { redact } from '../../src/secrets.js';
 
 describe('readCredentialsFile', () => {
@@ -85,5 +85,21 @@ describe('readCredentialsFile', () => {
       assert.equal(err.message, `Launchpad credentials file ${path}: line 3 is neither a [section] nor a "key = value" line`);
       return true;
     });
+  });
+
+  it('writes the file launchpadlib writes, 0600 in a new 0700 directory, and keeps an existing one unless told', () => {
+    const credentials = { consumerKey: 'cbuild-bot', consumerSecret: '', accessToken: 'WrittenToken12345678', accessSecret: 'WrittenSecret' };
+    const path = join(dir, 'new', 'credentials');
+    writeCredentialsFile(path, credentials);
+    assert.equal(readFileSync(path, 'utf8'), '[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = WrittenToken12345678\naccess_secret = WrittenSecret\n\n');
+    assert.deepEqual(readCredentialsFile(path), credentials);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'new')).mode & 0o777, 0o700);
+    assert.throws(() => writeCredentialsFile(path, { ...credentials, accessToken: 'OtherToken1234567890' }), {
+      message: `Launchpad credentials file ${path}: exists already; give --force to replace it`,
+    });
+    writeCredentialsFile(path, { ...credentials, accessToken: 'OtherToken1234567890' }, { replace: true });
+    assert.equal(readCredentialsFile(path).accessToken, 'OtherToken1234567890');
+    assert.deepEqual(readdirSync(join(dir, 'new')), ['credentials'], 'no temporary file left');
   });
 });

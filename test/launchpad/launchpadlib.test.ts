@@ -5,12 +5,13 @@
  * when launchpadlib is not installed, except on CI (CI=true), where that fails.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BOT_TOKEN, clientFor, startWorld, type World } from './fixture.js';
+import { readCredentialsFile, writeCredentialsFile } from '../../src/launchpad/credentials.js';
+import { BOT_TOKEN, clientFor, credentialsOf, startWorld, type World } from './fixture.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../test/launchpad/launchpadlib_check.py', import.meta.url));
@@ -65,12 +66,9 @@ describe('launchpadlib against the Launchpad simulator', function () {
     const discussed = world.intoTrunk[0];
     const older = ['Première remarque : ça compile ✓', 'second\nwith a "quote"', 'third – done'];
     for (const content of older) world.sim.addComment(discussed, 'bob', content);
+    // The file as `cbuild-bot login` writes it: launchpadlib reads it.
     const credentials = join(home, 'credentials');
-    writeFileSync(
-      credentials,
-      `[1]\nconsumer_key = ${BOT_TOKEN.consumerKey}\nconsumer_secret = \naccess_token = ${BOT_TOKEN.tokenKey}\naccess_secret = ${BOT_TOKEN.tokenSecret}\n\n`,
-      { mode: 0o600 },
-    );
+    writeCredentialsFile(credentials, credentialsOf(BOT_TOKEN));
     const posted = 'cbuild has taken a snapshot of this branch at r1 and queued it for build.\n\n"Grüße" – ✓';
     const job = {
       root: world.root,
@@ -116,5 +114,46 @@ describe('launchpadlib against the Launchpad simulator', function () {
     assert.equal(report.created.content, posted);
     assert.equal(report.created.author_link, `${world.root}1.0/~${BOT_TOKEN.person}`);
     assert.equal(report.created.self_link, `${world.into46}/comments/${stored[0].id}`);
+  });
+
+  it('logs in with login_with through the simulator\'s token pages, and reads `me` with the token', async () => {
+    const credentialsFile = join(home, 'login-credentials');
+    const job = { login: true, root: world.root, cache: join(home, 'login-cache'), consumer: 'cbuild-bot', credentials_file: credentialsFile };
+    let page: URL | undefined;
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(PYTHON, [SCRIPT, JSON.stringify(job)], { env: { ...PYTHON_ENV, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const line = /^(\{"authorize".*\})$/m.exec(stdout)?.[1];
+        if (line && !page) {
+          page = new URL((JSON.parse(line) as { authorize: string }).authorize);
+          // The person approves a moment later, while launchpadlib polls +access-token.
+          setTimeout(() => world.sim.authorizeRequestToken(page!.searchParams.get('oauth_token')!, BOT_TOKEN.person, 'WRITE_PUBLIC'), 300);
+        }
+      });
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    assert.equal(result.code, 0, `launchpadlib failed:\n${result.stderr}`);
+    assert.equal(`${page?.origin}${page?.pathname}`, `${world.root}+authorize-token`);
+    assert.deepEqual(page?.searchParams.getAll('allow_permission'), ['WRITE_PUBLIC']);
+    assert.deepEqual(JSON.parse(result.stdout.trim().split('\n').pop()!), { me: 'cbuild', display_name: 'Linaro CBuild' });
+    const paths = world.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
+    assert.equal(paths[0], 'POST /+request-token 200');
+    assert.ok(paths.includes('POST /+access-token 401') && paths.includes('POST /+access-token 200'), paths.join('\n'));
+    assert.ok(paths.includes('GET /1.0/people/+me 303') && paths.includes('GET /1.0/~cbuild 200'), 'me: people/+me, redirected to the person');
+    // launchpadlib wrote the file the bot reads.
+    assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);
+    const saved = readCredentialsFile(credentialsFile);
+    assert.equal(saved.consumerKey, 'cbuild-bot');
+    await clientFor(world.root, saved).createComment(world.into46, { subject: 'Re: login', content: 'logged in by launchpadlib' });
+    assert.equal(world.sim.commentsOf(world.into46)[0].author, 'cbuild');
   });
 });

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Db } from '../../src/store/db.js';
-import { defaultMigrationsDir, listMigrations, migrate } from '../../src/store/migrate.js';
+import { SchemaTooNewError, defaultMigrationsDir, listMigrations, migrate } from '../../src/store/migrate.js';
 import type { RequestRow } from '../../src/core/model.js';
 import { Store } from '../../src/store/store.js';
 
@@ -59,6 +59,31 @@ describe('store', () => {
     const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     assert.deepEqual(tables.map((t) => t.name), ['a', 'schema_migrations']);
     await db.close();
+  });
+
+  it('refuses a database migrated by a newer release, naming both versions and what to do, and changes nothing', async () => {
+    const path = join(dir, 'bot.sqlite');
+    const newer = join(dir, 'newer-migrations');
+    mkdirSync(newer);
+    for (const m of listMigrations(defaultMigrationsDir())) copyFileSync(m.path, join(newer, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
+    writeFileSync(join(newer, '006_future.sql'), 'CREATE TABLE future (x INTEGER);');
+    const db = await Db.open(path);
+    await migrate(db, newer);
+    await db.close();
+
+    await assert.rejects(Store.open(path), (err: unknown) => {
+      assert.ok(err instanceof SchemaTooNewError);
+      assert.equal(
+        err.message,
+        `database ${path} has schema version 6 (006_future), newer than this cbuild-bot knows (5 (005_workflow)): a newer release migrated it. ` +
+          'Run that release (upgrade this binary), or restore the backup taken before the upgrade (README: "Upgrade and roll back"); migrations only go forward.',
+      );
+      return true;
+    });
+    const check = await Db.open(path);
+    const versions = await check.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6]);
+    await check.close();
   });
 
   it('refuses badly named or duplicate migration files', () => {
