@@ -49,6 +49,7 @@ import {
   renderProposal,
   renderServiceRoot,
 } from './sim-representation.js';
+import { serveWebPage } from './sim-web.js';
 
 export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
 
@@ -350,6 +351,9 @@ export class LaunchpadSimulator {
     record: SimulatedRequest,
   ): SimResponse {
     try {
+      // The web pages (a proposal's, a comment's) live at the root, as on code.launchpad.net, and need no login.
+      const web = serveWebPage(this.state, this.started(), method, url);
+      if (web) return web;
       const principal = this.authenticate(req, params);
       record.authorized = principal.person;
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);
