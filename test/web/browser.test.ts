@@ -5,10 +5,8 @@
  * and saves screenshots under test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { projectRoot } from '../../src/config/config.js';
+import type { Browser, Page } from 'playwright-core';
 import { HttpClient } from '../../src/http/client.js';
 import { LavaClient } from '../../src/lava/client.js';
 import { silentLogger } from '../../src/log.js';
@@ -16,10 +14,7 @@ import type { BuildRow, ProposalRow } from '../../src/core/model.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import { cycleUntil, startHarness, type Harness } from '../e2e/harness.js';
 import type { WiredBot } from '../../src/bot/wiring.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ARTIFACTS = join(projectRoot(), 'test-artifacts');
+import { ARTIFACTS, openBrowser, requireChromium } from '../support/chromium.js';
 
 describe('web: status page in Chromium', function () {
   this.timeout(90_000);
@@ -32,11 +27,7 @@ describe('web: status page in Chromium', function () {
   let running: ProposalRow;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run)`);
-      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install chromium); in CI this fails`);
-      this.skip();
-    }
+    requireChromium(this);
     h = await startHarness();
     const finished = h.propose('olga', 'status-page');
     wired = await h.wire();
@@ -61,10 +52,7 @@ describe('web: status page in Chromium', function () {
       logger: silentLogger,
       launchpadWebRoot: new URL(done.web_link).origin + '/',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ browser, page } = await openBrowser());
   });
   after(async () => {
     await browser?.close();
