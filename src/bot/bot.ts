@@ -69,6 +69,7 @@ export class Bot {
     this.config = deps.config;
     this.startedAt = this.now();
     this.events = deps.events ?? NO_EVENTS;
+    this.events.configured({ dryRun: deps.dryRun, schedule: this.config.schedule });
     this.runner = new BuildRunner(deps.store, deps.backends, () => this.config, deps.logger, this.clock, this.events);
     this.requests = new RequestMaker(deps.store, () => this.config, this.events, deps.logger, () => this.now());
   }
@@ -105,6 +106,7 @@ export class Bot {
       kept.push('launchpad.serviceRoot/credentialsFile');
     }
     this.config = fixed;
+    this.events.configured({ dryRun: this.deps.dryRun, schedule: fixed.schedule });
     this.manifests.clear();
     this.runner.forgetTemplates();
     return kept;
@@ -122,7 +124,7 @@ export class Bot {
       polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, errors: 0,
     };
 
-    const observed = await observeProposals(this.deps.launchpad, store, config.launchpad.watch, config.launchpad.statuses, this.now(), logger);
+    const observed = await observeProposals(this.deps.launchpad, store, config.launchpad.watch, config.launchpad.statuses, this.now(), logger, this.events);
     report.proposals = observed.listed;
     report.changed = observed.changed;
     report.errors += observed.errors;
@@ -149,6 +151,7 @@ export class Bot {
         print: this.deps.print ?? ((t) => process.stdout.write(t + '\n')),
         afterPost: this.deps.afterCommentPosted,
         onPosted: (c) => this.events.commentPosted(c),
+        onServiceError: (message) => this.events.serviceError('launchpad', message),
       },
       () => this.now(),
       logger,

@@ -5,8 +5,8 @@
  * LAVA job name) finds the job again if the process died in between.
  */
 import { readFileSync } from 'node:fs';
-import type { CBuildClient } from '../cbuild/client.js';
-import type { LavaClient } from '../lava/client.js';
+import { CBuildError, type CBuildClient } from '../cbuild/client.js';
+import { LavaError, type LavaClient } from '../lava/client.js';
 import { renderJobDefinition } from '../lava/template.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
@@ -15,7 +15,7 @@ import { FINAL_BUILD_STATES, type BuildRow, type BuildState, type EarlierAttempt
 import { attemptKey, cbuildJobName, checkRevisionId, nextAttempt } from '../core/names.js';
 import { fetchTestSummary } from './results.js';
 import { HttpError } from '../http/client.js';
-import { NO_EVENTS, type BotEvents } from './events.js';
+import { NO_EVENTS, errorMessage, type BotEvents, type ServiceName } from './events.js';
 
 export interface BuildBackends {
   cbuild: CBuildClient;
@@ -128,6 +128,7 @@ export class BuildRunner {
       });
     } catch (err) {
       const verdict = classifySubmitError(err);
+      if (isServiceError(err)) this.events.serviceError(serviceOf(build), errorMessage(err));
       if (!verdict) {
         // The request may or may not have arrived: stay `submitting`, recover next cycle.
         log.warn('submission interrupted; will look for the job next cycle', { error: err });
@@ -171,6 +172,12 @@ export class BuildRunner {
     this.logger.warn('infrastructure failure; will submit again', { build: build.submit_key, attempt: next.attempt, after_ms: next.delayMs, reason: detail });
   }
 
+  /** Tells the observer that the build's service failed to answer, and throws on. */
+  private failedCall(build: BuildRow, err: unknown): never {
+    if (isServiceError(err)) this.events.serviceError(serviceOf(build), errorMessage(err));
+    throw err;
+  }
+
   /** Cancels a build of a superseded or closed request. */
   async cancel(build: BuildRow): Promise<void> {
     const target = this.config.targets[build.target];
@@ -187,13 +194,14 @@ export class BuildRunner {
       });
       this.logger.info('cancelled build', { build: build.submit_key });
     } catch (err) {
+      if (isServiceError(err)) this.events.serviceError(serviceOf(build), errorMessage(err));
       this.logger.error('cannot cancel build', { build: build.submit_key, error: err });
     }
   }
 
   /** Polls one submitted build and records its progress; on completion fetches its test results. */
   async poll(build: BuildRow): Promise<void> {
-    const update = build.backend === 'lava' ? await this.pollLava(build) : await this.pollNative(build);
+    const update = await (build.backend === 'lava' ? this.pollLava(build) : this.pollNative(build)).catch((err: unknown) => this.failedCall(build, err));
     if (!update) return;
     if (update.state === 'infra') return this.infrastructureFailure(build, update.patch);
     if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
@@ -202,6 +210,7 @@ export class BuildRunner {
         if (summary) update.patch.test_summary = JSON.stringify(summary.counts);
         if (summary?.warnings.length) this.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
       } catch (err) {
+        if (isServiceError(err)) this.events.serviceError('cbuild', errorMessage(err));
         this.logger.error('cannot fetch test results', { build: build.submit_key, error: err });
       }
     }
@@ -311,6 +320,16 @@ interface PollUpdate {
  * A submission refused for lack of devices is the lab's problem; a bad
  * definition or name is the bot's; a network failure is undecided (null).
  */
+/** The service a build's calls go to. */
+function serviceOf(build: BuildRow): ServiceName {
+  return build.backend === 'lava' ? 'lava' : 'cbuild';
+}
+
+/** An error of a service's answer or of the way to it, as opposed to the bot's own (a bad template, the store). */
+function isServiceError(err: unknown): boolean {
+  return err instanceof HttpError || err instanceof CBuildError || err instanceof LavaError;
+}
+
 export function classifySubmitError(err: unknown): { state: BuildState; detail: string } | null {
   if (err instanceof HttpError) return null;
   const message = err instanceof Error ? err.message : String(err);

@@ -20,6 +20,8 @@ export interface OutboxOptions {
   afterPost?: (comment: CommentRow) => void;
   /** Told of each comment once it is recorded as posted (or printed). */
   onPosted?: (comment: CommentRow) => void;
+  /** Told of each failed call to Launchpad. */
+  onServiceError?: (message: string) => void;
 }
 
 export async function flushOutbox(
@@ -66,6 +68,7 @@ export async function flushOutbox(
     } catch (err) {
       failed++;
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof HttpError || err instanceof LaunchpadError) options.onServiceError?.(message);
       if (err instanceof LaunchpadError && err.status >= 400 && err.status < 500) {
         await store.markRefused(comment.id, message);
         log.error('Launchpad refused the comment', { error: message });

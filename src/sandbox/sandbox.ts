@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
 import { Metrics } from '../web/metrics.js';
+import { Health } from '../web/health.js';
+import { allEvents } from '../bot/events.js';
 import { startStatusServer } from '../web/server.js';
 import { wireBot, type WiredBot } from '../bot/wiring.js';
 import { CBuildSimulator } from '../cbuild/simulator.js';
@@ -165,13 +167,15 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   const env: NodeJS.ProcessEnv = { CBUILD_BOT_LAVA_TOKEN_FILE: lavaTokenFile };
   if (credentialsFile) env.CBUILD_BOT_LP_CREDENTIALS = credentialsFile;
   const metrics = new Metrics({ processMetrics: false });
-  const wired = await wireBot(config, { logger, env, events: metrics });
+  const health = new Health();
+  const wired = await wireBot(config, { logger, env, events: allEvents(metrics, health) });
   closers.push(() => wired.close());
   const status = await startStatusServer({
     store: wired.store,
     listen: opts.listen,
     lava: wired.lava,
     metrics,
+    health,
     logger,
     launchpadWebRoot: lpSimulator ? new URL('/', serviceRoot).toString() : undefined,
   });
