@@ -6,9 +6,9 @@
 import { formatDuration } from '../core/report.js';
 import type { Backend, TestSummary } from '../core/model.js';
 import { OUTCOMES, ALL_TARGETS } from '../report/capacity.js';
-import { BACKEND_LABEL, describeDifference, duration, percent } from '../report/format.js';
+import { BACKEND_LABEL, describeDifference, duration, percent, throughputText } from '../report/format.js';
 import type { StabilityReport } from '../report/report.js';
-import { histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
+import { BACKEND_COLORS, OUTCOME_COLORS, histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
 import { SERVICES, SERVICE_LABEL, type HealthSnapshot } from './health.js';
 import { html, link, type Html } from './html.js';
 import type { BuildView, ProposalView, RequestView } from './views.js';
@@ -202,11 +202,8 @@ ${requests.length ? sections : html`<p>No revision of this proposal was built.</
   );
 }
 
-const BACKEND_COLORS: Record<Backend, string> = { native: '#1f77b4', lava: '#d62728' };
-const OUTCOME_COLORS: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', infra: '#ff7f0e', cancelled: '#999999', error: '#9467bd' };
-
 function charts(report: StabilityReport): Html[] {
-  const domain: [number, number] = [Date.parse(report.window.since), Date.parse(report.window.until)];
+  const window: [number, number] = [Date.parse(report.window.since), Date.parse(report.window.until)];
   const perBackend = <P>(pick: (s: StabilityReport['samples'][number]) => P | null): { name: string; color: string; points: P[] }[] =>
     BACKENDS_SHOWN.map((backend) => ({
       name: BACKEND_LABEL[backend],
@@ -216,8 +213,8 @@ function charts(report: StabilityReport): Html[] {
   const point = (ms: number | null, s: StabilityReport['samples'][number]) =>
     ms === null ? null : { t: Date.parse(s.endedAt), v: ms, label: `${s.target}, ended ${s.endedAt}` };
   return [
-    timeSeriesChart('Queue wait (submitted → started)', perBackend((s) => point(s.queueWaitMs, s)), domain),
-    timeSeriesChart('Build time (started → finished)', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : point(s.buildTimeMs, s))), domain),
+    timeSeriesChart('Queue wait (submitted → started)', perBackend((s) => point(s.queueWaitMs, s)), window),
+    timeSeriesChart('Build time (started → finished)', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : point(s.buildTimeMs, s))), window),
     histogramChart('Build times', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : s.buildTimeMs))),
     stackedBarChart(
       'Outcomes per backend and target',
@@ -231,8 +228,8 @@ function charts(report: StabilityReport): Html[] {
 
 function capacityTable(report: StabilityReport): Html {
   if (report.capacity.length === 0) return html`<p>No build ended in the window.</p>`;
-  return html`<table id="capacity"><thead><tr><th>backend</th><th>target</th><th>builds</th><th>pass</th><th>build failure</th><th>infra failure</th><th>cancelled</th><th>retries</th><th>infra / attempt</th><th>wait median</th><th>wait p90</th><th>build median</th><th>build p90</th><th>per day</th></tr></thead><tbody>${report.capacity.map(
-    (r) => html`<tr data-backend="${r.backend}" data-target="${r.target}"><td>${BACKEND_LABEL[r.backend]}${r.shadow ? html` <span class="shadow">${r.shadow} shadow</span>` : ''}</td><td>${r.target}</td><td class="num">${r.builds}</td><td class="num">${percent(r.rates.pass)}</td><td class="num">${percent(r.rates.buildFailure)}</td><td class="num">${percent(r.rates.infraFailure)}</td><td class="num">${r.outcomes.cancelled}</td><td class="num">${r.retries}</td><td class="num">${percent(r.infraPerAttempt)}</td><td class="num">${duration(r.queueWait.median)}</td><td class="num">${duration(r.queueWait.p90)}</td><td class="num">${duration(r.buildTime.median)}</td><td class="num">${duration(r.buildTime.p90)}</td><td class="num">${r.throughputPerDay.toFixed(2)}</td></tr>`,
+  return html`<table id="capacity"><thead><tr><th>backend</th><th>target</th><th>builds</th><th>pass</th><th>build failure</th><th>infra failure</th><th>cancelled</th><th>retries</th><th>infra / attempt</th><th>wait median</th><th>wait p90</th><th>build median</th><th>build p90</th><th>throughput</th></tr></thead><tbody>${report.capacity.map(
+    (r) => html`<tr data-backend="${r.backend}" data-target="${r.target}"><td>${BACKEND_LABEL[r.backend]}${r.shadow ? html` <span class="shadow">${r.shadow} shadow</span>` : ''}</td><td>${r.target}</td><td class="num">${r.builds}</td><td class="num">${percent(r.rates.pass)}</td><td class="num">${percent(r.rates.buildFailure)}</td><td class="num">${percent(r.rates.infraFailure)}</td><td class="num">${r.outcomes.cancelled}</td><td class="num">${r.retries}</td><td class="num">${percent(r.infraPerAttempt)}</td><td class="num">${duration(r.queueWait.median)}</td><td class="num">${duration(r.queueWait.p90)}</td><td class="num">${duration(r.buildTime.median)}</td><td class="num">${duration(r.buildTime.p90)}</td><td class="num throughput">${throughputText(r, report.window.observedMs)}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -265,7 +262,7 @@ export function capacityPage(report: StabilityReport, ctx: PageContext): Html {
     'Capacity and stability',
     html`<form method="get" action="/capacity"><label>Window: last <input name="since" value="${report.window.label}" size="5"></label> <button type="submit">Show</button> <span class="muted">e.g. 7d, 24h, 30m; ${report.window.since} to ${report.window.until}</span></form>
 <h2>Per backend and target</h2>
-<p class="muted">Builds that ended in the window. Rates are of builds that ran to an end (passed, build failure, infrastructure failure); waits and build times are of the last attempt; throughput counts builds that ran to an end.</p>
+<p class="muted">Builds that ended in the window. Rates are of builds that ran to an end (passed, build failure, infrastructure failure); waits and build times are of the last attempt; throughput counts builds that ran to an end, per day over a day or more of record, else as a count${report.window.observedSince > report.window.since ? html` (the store's record begins ${report.window.observedSince})` : ''}.</p>
 ${capacityTable(report)}
 <div id="charts">${charts(report)}</div>
 <h2>LAVA device pool now</h2>
