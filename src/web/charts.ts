@@ -62,20 +62,22 @@ function yAxis(ticks: number[], scale: (v: number) => number, label: (v: number)
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /**
- * The time axis: the span of the data (with a twentieth of it as margin,
- * at least a second) inside the window, so that twenty seconds of builds in
- * a week's window spread over the chart instead of sitting in one column.
+ * The time axis: the span of the data (with a twentieth of it as margin; a
+ * second either side of a single moment) inside the window, so that twenty
+ * seconds of builds in a week's window spread over the chart instead of
+ * sitting in one column.
  */
 export function timeDomain(times: readonly number[], window: [number, number]): [number, number] {
   const first = Math.min(...times);
   const last = Math.max(...times);
-  const margin = Math.max((last - first) / 20, 1000);
+  const margin = last > first ? (last - first) / 20 : 1000;
   return [Math.max(window[0], first - margin), Math.min(window[1], last + margin)];
 }
 
-/** A tick's time, as precise as the axis needs: seconds below two minutes, minutes below two days, else the date. */
+/** A tick's time, as precise as the axis needs: milliseconds below ten seconds, seconds below two minutes, minutes below two days, else the date. */
 export function timeLabel(t: number, span: number): string {
   const iso = new Date(t).toISOString();
+  if (span < 10_000) return iso.slice(11, 23);
   if (span < 120_000) return iso.slice(11, 19);
   if (span < 2 * 86_400_000) return iso.slice(11, 16);
   return iso.slice(5, 16).replace('T', ' ');

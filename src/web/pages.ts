@@ -159,7 +159,7 @@ function healthLine(health: HealthSnapshot | null, ctx: PageContext): Html {
     ? html`Launchpad last polled successfully <time datetime="${health.lastPolledOkAt}" title="${health.lastPolledOkAt}">${ago(health.lastPolledOkAt, now)}</time>`
     : html`Launchpad not yet polled successfully (since ${health.since})`;
   const lastFailed = health.lastPoll?.outcome === 'error' ? html`; the last poll, <time datetime="${health.lastPoll.at}">${ago(health.lastPoll.at, now)}</time>, had errors` : '';
-  const mode = health.dryRun === null ? 'the bot has not started' : health.dryRun ? 'dry run: comments are printed, not posted' : 'comments are posted';
+  const mode = health.dryRun === null ? 'The bot has not started' : health.dryRun ? 'Dry run: comments are printed, not posted' : 'Comments are posted';
   const errors = SERVICES.map((s) => {
     const e = health.lastErrors[s];
     return e

@@ -11,6 +11,7 @@ import { HttpClient } from '../../src/http/client.js';
 import { LavaClient } from '../../src/lava/client.js';
 import { silentLogger } from '../../src/log.js';
 import type { BuildRow, ProposalRow } from '../../src/core/model.js';
+import { Health } from '../../src/web/health.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import { cycleUntil, startHarness, type Harness } from '../e2e/harness.js';
 import type { WiredBot } from '../../src/bot/wiring.js';
@@ -30,7 +31,8 @@ describe('web: status page in Chromium', function () {
     requireChromium(this);
     h = await startHarness();
     const finished = h.propose('olga', 'status-page');
-    wired = await h.wire();
+    const health = new Health();
+    wired = await h.wire({ events: health });
     await cycleUntil(wired, () => h.lp.commentsOf(finished.link).some((c) => /\/results$/.test(c.content)));
     // A second proposal whose builds run long enough to be seen running.
     h.toolchain.durationMs = 120_000;
@@ -49,6 +51,7 @@ describe('web: status page in Chromium', function () {
       store: wired.store,
       listen: '127.0.0.1:0',
       lava,
+      health,
       logger: silentLogger,
       launchpadWebRoot: new URL(done.web_link).origin + '/',
     });
@@ -68,6 +71,7 @@ describe('web: status page in Chromium', function () {
   it('shows a running proposal in the queue with its states and links, and finished ones with their results', async () => {
     await page.goto(server.url);
     assert.equal(await page.title(), 'cbuild-bot status | cbuild-bot');
+    assert.match(await page.locator('#health').innerText(), /^Launchpad last polled successfully \d+ s ago\. Comments are posted\. Last errors: Launchpad: none; CBuild: none; LAVA: none\.$/);
 
     const slow = await buildsOf(running);
     const row = page.locator(`#queue tr[data-request="${slow.requestId}"][data-target="a9hf"]`);
@@ -84,6 +88,10 @@ describe('web: status page in Chromium', function () {
     const finished = await buildsOf(done);
     const recent = page.locator(`#recent tr[data-request="${finished.requestId}"]`);
     assert.match(await recent.innerText(), /a9hf CBuild passed\s+a9hf LAVA passed\s+x86_64 CBuild passed\s+x86_64 LAVA passed/);
+    assert.equal(await recent.locator('td.outcome').innerText(), 'passed');
+    const posted = recent.locator('a.comment');
+    assert.match((await posted.getAttribute('href'))!, new RegExp(`^${done.web_link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/comments/\\d+$`), 'the comment on Launchpad’s web page');
+    assert.equal(await posted.innerText(), 'posted');
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
   });
 

@@ -78,13 +78,15 @@ describe('web: chart time axis', () => {
 
   it('spans the data with a margin when it is shorter than the window, and the window when it is not', () => {
     const t = Date.parse('2026-03-10T11:59:40Z');
-    assert.deepEqual(timeDomain([t, t + 20_000], week), [t - 1000, t + 20_000]);
+    assert.deepEqual(timeDomain([t, t + 10_000], week), [t - 500, t + 10_500]);
+    assert.deepEqual(timeDomain([t, t + 20_000], week), [t - 1000, t + 20_000], 'never past the window');
     assert.deepEqual(timeDomain([t], week), [t - 1000, t + 1000]);
     assert.deepEqual(timeDomain([week[0] + 1, week[1] - 1], week), week);
   });
 
   it('labels ticks as precisely as the span needs', () => {
     const t = Date.parse('2026-03-10T11:59:40Z');
+    assert.equal(timeLabel(t + 250, 2_000), '11:59:40.250');
     assert.equal(timeLabel(t, 20_000), '11:59:40');
     assert.equal(timeLabel(t, 3 * 3_600_000), '11:59');
     assert.equal(timeLabel(t, 7 * 86_400_000), '03-10 11:59');

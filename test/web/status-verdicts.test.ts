@@ -107,7 +107,7 @@ describe('web: status page verdicts, rebuilds, comment links and health, after a
     assert.ok(line, 'a health line');
     assert.ok(page.indexOf('<p id="health"') < page.indexOf('<h2>Building now</h2>'), 'at the top');
     assert.match(line, /Launchpad last polled successfully <time datetime="[^"]+" title="[^"]+">\d+ s ago<\/time>\./);
-    assert.match(line, /<span class="mode">comments are posted<\/span>/);
+    assert.match(line, /<span class="mode">Comments are posted<\/span>/);
     assert.match(line, /data-service="launchpad">Launchpad: <time [^>]*>\d+ s ago<\/time>, [^<]*Simulated refusal of the listing/);
     assert.match(line, /data-service="cbuild">CBuild: none<\/span>/);
     assert.match(line, /data-service="lava">LAVA: none<\/span>/);
