@@ -5,8 +5,8 @@
  * LAVA job name) finds the job again if the process died in between.
  */
 import { readFileSync } from 'node:fs';
-import { CBuildError, type CBuildClient } from '../cbuild/client.js';
-import { LavaError, type LavaClient } from '../lava/client.js';
+import type { CBuildClient } from '../cbuild/client.js';
+import type { LavaClient } from '../lava/client.js';
 import { renderJobDefinition } from '../lava/template.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
@@ -15,7 +15,7 @@ import { FINAL_BUILD_STATES, type BuildRow, type BuildState, type EarlierAttempt
 import { attemptKey, cbuildJobName, checkRevisionId, nextAttempt } from '../core/names.js';
 import { fetchTestSummary } from './results.js';
 import { HttpError } from '../http/client.js';
-import { NO_EVENTS, errorMessage, type BotEvents, type ServiceName } from './events.js';
+import { NO_EVENTS, errorMessage, isServiceError, type BotEvents, type ServiceName } from './events.js';
 
 export interface BuildBackends {
   cbuild: CBuildClient;
@@ -323,11 +323,6 @@ interface PollUpdate {
 /** The service a build's calls go to. */
 function serviceOf(build: BuildRow): ServiceName {
   return build.backend === 'lava' ? 'lava' : 'cbuild';
-}
-
-/** An error of a service's answer or of the way to it, as opposed to the bot's own (a bad template, the store). */
-function isServiceError(err: unknown): boolean {
-  return err instanceof HttpError || err instanceof CBuildError || err instanceof LavaError;
 }
 
 export function classifySubmitError(err: unknown): { state: BuildState; detail: string } | null {

@@ -5,6 +5,10 @@
  * something that did not happen; observers must not throw and must not block.
  */
 import type { BuildRow, CommentRow, RequestRow } from '../core/model.js';
+import { CBuildError } from '../cbuild/client.js';
+import { HttpError } from '../http/client.js';
+import { LaunchpadError } from '../launchpad/client.js';
+import { LavaError } from '../lava/client.js';
 
 /** The services the bot talks to. */
 export type ServiceName = 'launchpad' | 'cbuild' | 'lava';
@@ -58,4 +62,9 @@ export function allEvents(...observers: BotEvents[]): BotEvents {
 /** The text an observer may keep of an error. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** An error in a service's answer or on the way to it, as opposed to the bot's own (the store, a template, a bad name). */
+export function isServiceError(err: unknown): boolean {
+  return err instanceof HttpError || err instanceof LaunchpadError || err instanceof CBuildError || err instanceof LavaError;
 }

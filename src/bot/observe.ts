@@ -9,7 +9,7 @@ import type { Branch, MergeProposal } from '../launchpad/wire.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { WatchTarget } from '../config/config.js';
-import { NO_EVENTS, errorMessage, type BotEvents } from './events.js';
+import { NO_EVENTS, errorMessage, isServiceError, type BotEvents } from './events.js';
 
 export interface ObserveResult {
   listed: number;
@@ -36,7 +36,7 @@ export async function observeProposals(
     } catch (err) {
       listingComplete = false;
       result.errors++;
-      events.serviceError('launchpad', errorMessage(err));
+      if (isServiceError(err)) events.serviceError('launchpad', errorMessage(err));
       logger.error('cannot list merge proposals', { watch: 'project' in target ? target.project : target.branch, error: err });
       continue;
     }
@@ -48,7 +48,7 @@ export async function observeProposals(
         if (await recordProposal(lp, store, mp, now)) result.changed++;
       } catch (err) {
         result.errors++;
-        events.serviceError('launchpad', errorMessage(err));
+        if (isServiceError(err)) events.serviceError('launchpad', errorMessage(err));
         logger.error('cannot read merge proposal', { proposal: mp.web_link, error: err });
       }
     }
@@ -66,7 +66,7 @@ export async function observeProposals(
         logger.info('proposal left the watched statuses', { proposal: p.web_link, status });
       } catch (err) {
         result.errors++;
-        events.serviceError('launchpad', errorMessage(err));
+        if (isServiceError(err)) events.serviceError('launchpad', errorMessage(err));
         logger.error('cannot re-read merge proposal', { proposal: p.web_link, error: err });
       }
     }
