@@ -11,6 +11,7 @@ import { commandLogger, type LogSettings } from '../log.js';
 import { Store } from '../store/store.js';
 import { wireBot } from './wiring.js';
 import { runService } from './service.js';
+import { allEvents } from '../bot/events.js';
 import { formatStatus, gatherStatus } from './status.js';
 
 export async function runConfiguredCommand(
@@ -38,12 +39,14 @@ export async function runConfiguredCommand(
   }
   if (command === 'run') {
     const { Metrics } = await import('../web/metrics.js');
+    const { Health } = await import('../web/health.js');
     const { startStatusServer } = await import('../web/server.js');
     const metrics = new Metrics();
-    const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests(), events: metrics });
+    const health = new Health();
+    const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests(), events: allEvents(metrics, health) });
     let server;
     try {
-      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, logger });
+      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger });
     } catch (err) {
       await wired.close();
       throw new Error(`http.listen ${config.http.listen}: cannot serve the status page: ${(err as Error).message}`);

@@ -79,7 +79,8 @@ export class Bot {
     this.clock = deps.clock ?? (() => new Date());
     this.config = deps.config;
     this.events = deps.events ?? NO_EVENTS;
-    this.guard = new Guard(deps.logger);
+    this.guard = new Guard(deps.logger, this.events);
+    this.events.configured({ dryRun: deps.dryRun, schedule: this.config.schedule });
     this.runner = new BuildRunner(() => this.context());
     this.requests = new RequestMaker(deps.store, deps.backends, () => this.config, this.events, deps.logger, () => this.now());
   }
@@ -123,6 +124,7 @@ export class Bot {
       kept.push('launchpad.serviceRoot/credentialsFile');
     }
     this.config = fixed;
+    this.events.configured({ dryRun: this.deps.dryRun, schedule: fixed.schedule });
     this.manifests.clear();
     const lava = this.deps.backends.lava;
     if (lava instanceof LavaBackend) lava.forgetTemplates();
@@ -268,7 +270,7 @@ export class Bot {
     const request = await cancelRequest(ctx, requestId);
     const builds = (await ctx.store.buildsOfRequests([requestId])).get(requestId) ?? [];
     for (const b of planBuilds(builds, new Map([[request.id, request]]), ctx.now()).cancel) {
-      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b));
+      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b), b.backend);
     }
     return request;
   }
@@ -276,7 +278,7 @@ export class Bot {
   private async submitNow(request: RequestRow): Promise<void> {
     const ctx = this.context();
     const builds = (await ctx.store.buildsOfRequests([request.id])).get(request.id) ?? [];
-    for (const b of builds) await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, request));
+    for (const b of builds) await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, request), b.backend);
   }
 
   /** The known-flaky manifest of a target, read once (until the config is re-read). */
@@ -300,12 +302,12 @@ export class Bot {
       await guard.item('compare with baseline', { build: build.submit_key }, async () => {
         const manifest = baseRequest ? this.manifestFor(baseRequest) : undefined;
         const comparison = await compareWithBaseline(ctx.results, build, baseline, baseRequest, this.config.results, manifest, (err) =>
-          guard.failed('publish the full diff', { build: build.submit_key }, err),
+          guard.failed('publish the full diff', { build: build.submit_key }, err, 'cbuild'),
         );
         await store.updateBuild(build.id, { comparison }, ctx.now());
         report.compared++;
         logger.info('compared with baseline', { build: build.submit_key, status: comparison.status, regressions: comparison.status === 'compared' ? comparison.counts.regressions : undefined });
-      });
+      }, 'cbuild');
     }
     for (const id of finishedUnreported(requests, builds)) await store.markRequestDone(id, ctx.now());
   }
@@ -314,19 +316,19 @@ export class Bot {
     const { builds, requests } = await this.buildsWithContext(ctx);
     const plan = planBuilds(builds, requests, ctx.now());
     for (const b of plan.cancel) {
-      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b));
+      await ctx.guard.item('cancel build', { build: b.submit_key }, () => this.runner.cancel(b), b.backend);
       report.cancelled++;
     }
     for (const b of plan.recover) {
-      await ctx.guard.item('recover build', { build: b.submit_key }, () => this.runner.recover(b, requests.get(b.request_id)!));
+      await ctx.guard.item('recover build', { build: b.submit_key }, () => this.runner.recover(b, requests.get(b.request_id)!), b.backend);
       report.submitted++;
     }
     for (const b of plan.submit) {
-      await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, requests.get(b.request_id)!));
+      await ctx.guard.item('submit build', { build: b.submit_key }, () => this.runner.submit(b, requests.get(b.request_id)!), b.backend);
       report.submitted++;
     }
     for (const b of plan.poll) {
-      await ctx.guard.item('poll build', { build: b.submit_key }, () => this.runner.poll(b, requests.get(b.request_id)!));
+      await ctx.guard.item('poll build', { build: b.submit_key }, () => this.runner.poll(b, requests.get(b.request_id)!), b.backend);
       report.polled++;
     }
   }

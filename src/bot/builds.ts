@@ -15,6 +15,7 @@ import { vcsFor } from '../vcs/index.js';
 import { fetchTestSummary } from './results.js';
 import { requestJobName } from './requests.js';
 import type { CycleContext } from './context.js';
+import { errorMessage, isServiceError } from './events.js';
 
 export class BuildRunner {
   constructor(private readonly ctx: () => CycleContext) {}
@@ -102,6 +103,7 @@ export class BuildRunner {
       log.info(`submitted ${backend.label} job`, { job: job.jobUrl, attempt: build.attempt });
     } catch (err) {
       const verdict = backend.classifySubmitError(err);
+      if (isServiceError(err)) ctx.events.serviceError(build.backend, errorMessage(err));
       switch (verdict.kind) {
         case 'uncertain': {
           const next = nextUncertainCheck(build.uncertain_since ?? ctx.now(), ctx.clock(), ctx.config.uncertainty) ?? ctx.now();
@@ -182,9 +184,7 @@ export class BuildRunner {
     if (update.state === 'infra') return this.infrastructureFailure(build, update.patch);
     const patch: BuildPatch = { ...update.patch };
     if ((update.state === 'passed' || update.state === 'failed') && update.resultsDirUrl) {
-      const summary = await ctx.guard.item('fetch test results', { build: build.submit_key }, () =>
-        fetchTestSummary(ctx.results, update.resultsDirUrl!, ctx.config.results),
-      );
+      const summary = await ctx.guard.item('fetch test results', { build: build.submit_key }, () => fetchTestSummary(ctx.results, update.resultsDirUrl!, ctx.config.results), 'cbuild');
       if (summary) patch.test_summary = summary.counts;
       if (summary?.warnings.length) ctx.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
     }

@@ -43,7 +43,7 @@ export async function actOnCommentCommands(ctx: CycleContext, requests: RequestM
         if (acted === 'acted') result.acted++;
         else if (acted === 'ignored') result.ignored++;
       }
-    });
+    }, 'launchpad');
   }
   return result;
 }

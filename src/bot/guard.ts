@@ -7,6 +7,7 @@
  * again its next failure is news.
  */
 import type { LogFields, Logger } from '../log.js';
+import { errorMessage, isServiceError, type BotEvents, type ServiceName } from './events.js';
 
 /** Failures remembered at most; the oldest are forgotten first. */
 const MAX_REMEMBERED = 10_000;
@@ -17,25 +18,33 @@ export class Guard {
   /** Failures in the current cycle. */
   errors = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly events: Pick<BotEvents, 'serviceError'>,
+  ) {}
 
-  /** Runs `fn` for one item of `step` ("read merge proposal", "post comment"); undefined when it failed. */
-  async item<T>(step: string, fields: LogFields, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs `fn` for one item of `step` ("read merge proposal", "post comment");
+   * undefined when it failed. `service` is who answered when a call fails
+   * (the health line shows each service's last error).
+   */
+  async item<T>(step: string, fields: LogFields, fn: () => Promise<T>, service?: ServiceName): Promise<T | undefined> {
     const key = `${step}\u0000${JSON.stringify(fields)}`;
     try {
       const result = await fn();
       this.failing.delete(key);
       return result;
     } catch (err) {
-      this.failed(step, fields, err, key);
+      this.failed(step, fields, err, service, key);
       return undefined;
     }
   }
 
   /** Records a failure that the caller caught itself. */
-  failed(step: string, fields: LogFields, err: unknown, key = `${step}\u0000${JSON.stringify(fields)}`): void {
+  failed(step: string, fields: LogFields, err: unknown, service?: ServiceName, key = `${step}\u0000${JSON.stringify(fields)}`): void {
     this.errors++;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
+    if (service && isServiceError(err)) this.events.serviceError(service, message);
     let causes = this.failing.get(key);
     if (!causes) {
       if (this.failing.size >= MAX_REMEMBERED) this.failing.delete(this.failing.keys().next().value!);

@@ -58,9 +58,7 @@ export async function observeProposals(ctx: CycleContext): Promise<ObserveResult
   const observation = new Observation(ctx, new Map((await store.allProposals()).map((p) => [p.self_link, p])), await store.sourceTips());
   const seen = new Set<string>();
   for (const target of config.launchpad.watch) {
-    const proposals = await guard.item('list merge proposals', { watch: watchName(target) }, () =>
-      launchpad.getMergeProposals(target, config.launchpad.statuses),
-    );
+    const proposals = await guard.item('list merge proposals', { watch: watchName(target) }, () => launchpad.getMergeProposals(target, config.launchpad.statuses), 'launchpad');
     if (!proposals) {
       observation.result.complete = false;
       continue;
@@ -69,7 +67,7 @@ export async function observeProposals(ctx: CycleContext): Promise<ObserveResult
       if (seen.has(mp.self_link)) continue;
       seen.add(mp.self_link);
       observation.result.listed++;
-      if (await guard.item('read merge proposal', { proposal: mp.web_link }, () => recordProposal(ctx, observation, mp))) {
+      if (await guard.item('read merge proposal', { proposal: mp.web_link }, () => recordProposal(ctx, observation, mp), 'launchpad')) {
         observation.result.changed++;
       }
     }
@@ -79,7 +77,7 @@ export async function observeProposals(ctx: CycleContext): Promise<ObserveResult
   if (observation.result.complete) {
     for (const p of observation.proposals.values()) {
       if (!p.tracked || seen.has(p.self_link)) continue;
-      if (await guard.item('re-read merge proposal', { proposal: p.web_link }, () => reread(ctx, observation, p))) {
+      if (await guard.item('re-read merge proposal', { proposal: p.web_link }, () => reread(ctx, observation, p), 'launchpad')) {
         observation.result.changed++;
       }
     }

@@ -49,7 +49,7 @@ export async function flushOutbox(ctx: CycleContext, options: OutboxOptions): Pr
       const outcome = await deliver(ctx, options, comment, proposal);
       if (outcome === 'posted') result.posted++;
       if (outcome === 'withdrawn') result.withdrawn++;
-    });
+    }, 'launchpad');
   }
   return result;
 }
@@ -112,6 +112,7 @@ async function deliver(ctx: CycleContext, options: OutboxOptions, comment: Comme
       throw new Error(`Launchpad refused the comment${giveUp ? ` ${comment.attempts + 1} times; given up` : ''}: ${message}`);
     }
     if (err instanceof HttpError || err instanceof LaunchpadError) {
+      ctx.events.serviceError('launchpad', message);
       const next = nextUncertainCheck(now, ctx.clock(), config.uncertainty) ?? ctx.now();
       await store.markUncertain(comment.id, message, next);
       log.warn('comment may or may not have been posted; looking for it before posting again', { error: message, next_check_at: next });

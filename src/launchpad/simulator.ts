@@ -53,6 +53,7 @@ import {
   renderProposal,
   renderServiceRoot,
 } from './sim-representation.js';
+import { serveWebPage } from './sim-web.js';
 
 export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
 export type { ReviewPermission } from './sim-oauth.js';
@@ -397,6 +398,9 @@ export class LaunchpadSimulator {
     try {
       const tokenPage = this.oauth.serve(method, url.pathname, params, req.headers);
       if (tokenPage) return tokenPage;
+      // The web pages (a proposal's, a comment's) live at the root, as on code.launchpad.net, and need no login.
+      const web = serveWebPage(this.state, this.started(), method, url);
+      if (web) return web;
       const principal = this.authenticate(req, params);
       record.authorized = principal.person;
       const segments = url.pathname.split('/').slice(1).map(decodeSegment);

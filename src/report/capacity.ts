@@ -35,8 +35,10 @@ export interface CapacityRow {
   queueWait: DurationStats;
   /** Started → finished, of builds that ran to an end. */
   buildTime: DurationStats;
-  /** Builds that ran to an end, per day of the window. */
-  throughputPerDay: number;
+  /** Builds that ran to an end (passed, build failure, infrastructure failure). */
+  ranToAnEnd: number;
+  /** Those per day of the observed period; null when that period is shorter than a day (never extrapolated from minutes). */
+  throughputPerDay: number | null;
 }
 
 /** One build that ended in the window, for the charts. */
@@ -53,12 +55,16 @@ export interface CapacityReport {
   since: string;
   until: string;
   days: number;
+  /** The part of the window the store has a record of: from its first request (or the window's start) to the window's end. */
+  observedSince: string;
+  observedMs: number;
   /** Per backend and target, then one `(all)` row per backend. */
   rows: CapacityRow[];
   samples: BuildSample[];
 }
 
 const RAN_TO_AN_END: ReadonlySet<Outcome> = new Set(['passed', 'failed', 'infra']);
+const DAY_MS = 86_400_000;
 
 function isOutcome(state: BuildState): state is Outcome {
   return (OUTCOMES as readonly string[]).includes(state);
@@ -75,7 +81,7 @@ export function endedInWindow(builds: readonly BuildRow[], window: ReportWindow)
   });
 }
 
-function capacityRow(backend: Backend, target: string, builds: readonly BuildRow[], days: number): CapacityRow {
+function capacityRow(backend: Backend, target: string, builds: readonly BuildRow[], observedMs: number): CapacityRow {
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const b of builds) outcomes[b.state as Outcome]++;
   const ran = outcomes.passed + outcomes.failed + outcomes.infra;
@@ -94,12 +100,20 @@ function capacityRow(backend: Backend, target: string, builds: readonly BuildRow
     shadow: builds.filter(isShadow).length,
     queueWait: durationStats(samples(queueWaitMs, builds)),
     buildTime: durationStats(samples(buildTimeMs, builds.filter((b) => RAN_TO_AN_END.has(b.state as Outcome)))),
-    throughputPerDay: days > 0 ? ran / days : 0,
+    ranToAnEnd: ran,
+    throughputPerDay: observedMs >= DAY_MS ? ran / (observedMs / DAY_MS) : null,
   };
 }
 
-export function computeCapacity(builds: readonly BuildRow[], window: ReportWindow): CapacityReport {
-  const days = (window.until.getTime() - window.since.getTime()) / 86_400_000;
+/**
+ * `firstRecordedAt`: when the store's record begins; a window reaching
+ * further back is observed only from there, so a young store's rates are not
+ * diluted over days it never saw.
+ */
+export function computeCapacity(builds: readonly BuildRow[], window: ReportWindow, firstRecordedAt: string | null = null): CapacityReport {
+  const days = (window.until.getTime() - window.since.getTime()) / DAY_MS;
+  const observedFrom = Math.max(window.since.getTime(), firstRecordedAt ? Date.parse(firstRecordedAt) : -Infinity);
+  const observedMs = Math.max(0, window.until.getTime() - observedFrom);
   const ended = endedInWindow(builds, window);
   const targets = [...new Set(ended.map((b) => b.target))].sort();
   const rows: CapacityRow[] = [];
@@ -107,12 +121,12 @@ export function computeCapacity(builds: readonly BuildRow[], window: ReportWindo
     const ofBackend = ended.filter((b) => b.backend === backend);
     for (const target of targets) {
       const these = ofBackend.filter((b) => b.target === target);
-      if (these.length) rows.push(capacityRow(backend, target, these, days));
+      if (these.length) rows.push(capacityRow(backend, target, these, observedMs));
     }
-    if (ofBackend.length) rows.push(capacityRow(backend, ALL_TARGETS, ofBackend, days));
+    if (ofBackend.length) rows.push(capacityRow(backend, ALL_TARGETS, ofBackend, observedMs));
   }
   const samples = ended
     .map((b) => ({ backend: b.backend, target: b.target, outcome: b.state as Outcome, endedAt: endedAt(b), queueWaitMs: queueWaitMs(b), buildTimeMs: buildTimeMs(b) }))
     .sort((a, b) => a.endedAt.localeCompare(b.endedAt));
-  return { since: window.since.toISOString(), until: window.until.toISOString(), days, rows, samples };
+  return { since: window.since.toISOString(), until: window.until.toISOString(), days, observedSince: new Date(observedFrom).toISOString(), observedMs, rows, samples };
 }

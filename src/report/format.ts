@@ -2,6 +2,7 @@
 import { formatDuration, textTable } from '../core/report.js';
 import type { Backend } from '../core/model.js';
 import type { AgreementPair } from './agreement.js';
+import type { CapacityRow } from './capacity.js';
 import type { StabilityReport } from './report.js';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
@@ -15,6 +16,18 @@ export function percent(share: number | null): string {
 
 export function duration(ms: number | null): string {
   return ms === null ? '-' : formatDuration(ms);
+}
+
+/** "20 s", "45 min", "3 h": a period in round words. */
+export function period(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+/** Throughput as a reader can trust it: "2.29/day" over a day or more, else the count itself, "4 in the last 20 s". */
+export function throughputText(row: Pick<CapacityRow, 'ranToAnEnd' | 'throughputPerDay'>, observedMs: number): string {
+  return row.throughputPerDay === null ? `${row.ranToAnEnd} in the last ${period(observedMs)}` : `${row.throughputPerDay.toFixed(2)}/day`;
 }
 
 /** One line saying where a pair differs, e.g. "gcc FAIL 3 (CBuild) vs 5 (LAVA)". */
@@ -33,13 +46,14 @@ export function describeDifference(pair: AgreementPair): string {
 
 function formatText(report: StabilityReport): string {
   const w = report.window;
-  const parts = [`cbuild-bot capacity and stability, ${w.since} to ${w.until} (last ${w.label})`, ''];
+  const observed = w.observedSince > w.since ? `; the store's record begins ${w.observedSince}` : '';
+  const parts = [`cbuild-bot capacity and stability, ${w.since} to ${w.until} (last ${w.label}${observed})`, ''];
   parts.push('Builds that ended in the window, per backend and target (rates of builds that ran to an end):', '');
   parts.push(
     report.capacity.length === 0
       ? '(no build ended in the window)'
       : textTable(
-          ['backend', 'target', 'builds', 'pass', 'build failure', 'infra failure', 'cancelled', 'retries', 'infra/attempt', 'wait median', 'wait p90', 'build median', 'build p90', 'per day'],
+          ['backend', 'target', 'builds', 'pass', 'build failure', 'infra failure', 'cancelled', 'retries', 'infra/attempt', 'wait median', 'wait p90', 'build median', 'build p90', 'throughput'],
           report.capacity.map((r) => [
             BACKEND_LABEL[r.backend] + (r.shadow ? ` (${r.shadow} shadow)` : ''),
             r.target,
@@ -54,7 +68,7 @@ function formatText(report: StabilityReport): string {
             duration(r.queueWait.p90),
             duration(r.buildTime.median),
             duration(r.buildTime.p90),
-            r.throughputPerDay.toFixed(2),
+            throughputText(r, w.observedMs),
           ]),
         ),
   );
@@ -103,13 +117,13 @@ function formatCsv(report: StabilityReport): string {
   const header = [
     'since', 'until', 'backend', 'target', 'builds', 'passed', 'failed', 'infra', 'cancelled', 'error', 'pass_rate', 'build_failure_rate',
     'infra_failure_rate', 'attempts', 'retries', 'infra_per_attempt', 'shadow', 'queue_wait_median_s', 'queue_wait_p90_s',
-    'build_time_median_s', 'build_time_p90_s', 'throughput_per_day',
+    'build_time_median_s', 'build_time_p90_s', 'throughput_per_day', 'observed_s',
   ];
   const rows = report.capacity.map((r) => [
     report.window.since, report.window.until, r.backend, r.target, r.builds, r.outcomes.passed, r.outcomes.failed, r.outcomes.infra,
     r.outcomes.cancelled, r.outcomes.error, r.rates.pass, r.rates.buildFailure, r.rates.infraFailure, r.attempts, r.retries,
     r.infraPerAttempt, r.shadow, seconds(r.queueWait.median), seconds(r.queueWait.p90), seconds(r.buildTime.median),
-    seconds(r.buildTime.p90), r.throughputPerDay,
+    seconds(r.buildTime.p90), r.throughputPerDay, seconds(report.window.observedMs),
   ]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

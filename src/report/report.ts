@@ -12,7 +12,7 @@ import type { ReportWindow } from './window.js';
 export type DevicePoolAnswer = { pool: DevicePool } | { unavailable: string } | null;
 
 export interface StabilityReport {
-  window: { since: string; until: string; label: string; days: number };
+  window: { since: string; until: string; label: string; days: number; observedSince: string; observedMs: number };
   capacity: CapacityReport['rows'];
   samples: CapacityReport['samples'];
   agreement: AgreementReport;
@@ -20,13 +20,13 @@ export interface StabilityReport {
 }
 
 export function buildReport(
-  rows: { builds: readonly BuildRow[]; requests: ReadonlyMap<number, RequestRow> },
+  rows: { builds: readonly BuildRow[]; requests: ReadonlyMap<number, RequestRow>; firstRecordedAt?: string | null },
   window: ReportWindow,
   lavaDevices: DevicePoolAnswer,
 ): StabilityReport {
-  const capacity = computeCapacity(rows.builds, window);
+  const capacity = computeCapacity(rows.builds, window, rows.firstRecordedAt ?? null);
   return {
-    window: { since: capacity.since, until: capacity.until, label: window.label, days: capacity.days },
+    window: { since: capacity.since, until: capacity.until, label: window.label, days: capacity.days, observedSince: capacity.observedSince, observedMs: capacity.observedMs },
     capacity: capacity.rows,
     samples: capacity.samples,
     agreement: computeAgreement(rows.builds, rows.requests),

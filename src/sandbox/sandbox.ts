@@ -19,6 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { commandLogger, type Logger, type LogSettings } from '../log.js';
 import { parseConfig, projectRoot, type BotConfig } from '../config/config.js';
 import { Metrics } from '../web/metrics.js';
+import { Health } from '../web/health.js';
+import { allEvents } from '../bot/events.js';
 import { startStatusServer } from '../web/server.js';
 import { wireBot, type WiredBot } from '../app/wiring.js';
 import { vcsFor } from '../vcs/index.js';
@@ -241,13 +243,15 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   const config = parseConfig(raw, configFile, dir);
   // The files named in the config, not whatever the user's environment names.
   const metrics = new Metrics({ processMetrics: false });
-  const wired = await wireBot(config, { logger, env: {}, events: metrics });
+  const health = new Health();
+  const wired = await wireBot(config, { logger, env: {}, events: allEvents(metrics, health) });
   closers.push(() => wired.close());
   const status = await startStatusServer({
     store: wired.store,
     listen: opts.listen,
     lava: wired.lava,
     metrics,
+    health,
     logger,
     launchpadWebRoot: lpSimulator ? new URL('/', serviceRoot).toString() : undefined,
   });

@@ -18,6 +18,8 @@ export interface WindowRows {
   /** Every build of those requests, so a pair of backends is complete even when one half ended outside the window. */
   builds: BuildRow[];
   requests: Map<number, RequestRow>;
+  /** When the store's record begins (its first request), or null for an empty store: rates cover no time before it. */
+  firstRecordedAt: string | null;
 }
 
 export class History {
@@ -44,7 +46,8 @@ export class History {
   async window(since: string, until: string): Promise<WindowRows> {
     const requests = await this.store.requestsWithBuildsEndedBetween(since, until);
     const builds = await this.store.buildsOfRequests(requests.map((r) => r.id));
-    return { builds: [...builds.values()].flat(), requests: new Map(requests.map((r) => [r.id, r])) };
+    const first = await this.store.db.get<{ at: string | null }>('SELECT MIN(created_at) AS at FROM requests');
+    return { builds: [...builds.values()].flat(), requests: new Map(requests.map((r) => [r.id, r])), firstRecordedAt: first?.at ?? null };
   }
 
   private async withDetails(requests: RequestRow[]): Promise<RequestHistory[]> {

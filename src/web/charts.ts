@@ -4,8 +4,19 @@
  * durations, and stacked outcome bars. Every mark carries a <title> with its
  * exact figure, which browsers show on hover.
  */
+import type { Backend } from '../core/model.js';
+import type { Outcome } from '../report/capacity.js';
 import { formatDuration } from '../core/report.js';
 import { html, type Html } from './html.js';
+
+/**
+ * Colours from Okabe and Ito's palette for colour-blind readers ("Color
+ * Universal Design", 2008), each used once on the page: the backends are
+ * two blues, so no outcome (a failure's vermillion above all) reads as a
+ * backend.
+ */
+export const BACKEND_COLORS: Record<Backend, string> = { cbuild: '#0072B2', lava: '#56B4E9' };
+export const OUTCOME_COLORS: Record<Outcome, string> = { passed: '#009E73', failed: '#D55E00', infra: '#E69F00', cancelled: '#999999', error: '#CC79A7' };
 
 export interface Series<P> {
   name: string;
@@ -50,20 +61,42 @@ function yAxis(ticks: number[], scale: (v: number) => number, label: (v: number)
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** Durations over time, one line and dots per series. */
-export function timeSeriesChart(title: string, series: Series<{ t: number; v: number; label: string }>[], xDomain: [number, number]): Html {
+/**
+ * The time axis: the span of the data (with a twentieth of it as margin; a
+ * second either side of a single moment) inside the window, so that twenty
+ * seconds of builds in a week's window spread over the chart instead of
+ * sitting in one column.
+ */
+export function timeDomain(times: readonly number[], window: [number, number]): [number, number] {
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const margin = last > first ? (last - first) / 20 : 1000;
+  return [Math.max(window[0], first - margin), Math.min(window[1], last + margin)];
+}
+
+/** A tick's time, as precise as the axis needs: milliseconds below ten seconds, seconds below two minutes, minutes below two days, else the date. */
+export function timeLabel(t: number, span: number): string {
+  const iso = new Date(t).toISOString();
+  if (span < 10_000) return iso.slice(11, 23);
+  if (span < 120_000) return iso.slice(11, 19);
+  if (span < 2 * 86_400_000) return iso.slice(11, 16);
+  return iso.slice(5, 16).replace('T', ' ');
+}
+
+/** Durations over time, one line and dots per series; `window` bounds the time axis, which spans the data. */
+export function timeSeriesChart(title: string, series: Series<{ t: number; v: number; label: string }>[], window: [number, number]): Html {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return empty(title);
   const ticks = durationTicks(Math.max(...all.map((p) => p.v), 1000));
   const yMax = ticks[ticks.length - 1];
-  const [x0, x1] = xDomain[1] > xDomain[0] ? xDomain : [xDomain[0] - 1, xDomain[0] + 1];
+  const [x0, x1] = timeDomain(all.map((p) => p.t), window);
   const x = (t: number) => round(PAD.left + ((t - x0) / (x1 - x0)) * PLOT_W);
   const y = (v: number) => round(PAD.top + PLOT_H - (v / yMax) * PLOT_H);
   const xTicks = Array.from({ length: 5 }, (_, i) => x0 + (i * (x1 - x0)) / 4);
   const body = [
     ...yAxis(ticks, y, (v) => formatDuration(v)),
     ...xTicks.map(
-      (t, i) => html`<text x="${x(t)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="${i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}">${new Date(t).toISOString().slice(5, 16).replace('T', ' ')}</text>`,
+      (t, i) => html`<text class="tick" x="${x(t)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="${i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}">${timeLabel(t, x1 - x0)}</text>`,
     ),
     html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${PAD.top + PLOT_H}" y2="${PAD.top + PLOT_H}" stroke="#333"/>`,
     ...series.map((s) => {

@@ -3,8 +3,8 @@
  * served at /metrics. Each instance has its own registry, so tests (or two
  * bots in one process) never share counters.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BotEvents } from '../bot/events.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BotEvents, ServiceName } from '../bot/events.js';
 import type { BuildRow, CommentRow, RequestRow } from '../core/model.js';
 import { requestOutcome } from '../core/report.js';
 import { buildTimeMs, queueWaitMs } from '../report/rows.js';
@@ -16,6 +16,8 @@ const WAIT_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43
 
 export class Metrics implements BotEvents {
   readonly registry = new Registry();
+  private readonly dryRun = new Gauge({ name: 'cbuild_bot_dry_run', help: '1 when the bot runs dry (no Launchpad credentials: comments are printed, not posted).', registers: [this.registry] });
+  private readonly serviceErrors = new Counter({ name: 'cbuild_bot_service_errors_total', help: 'Calls to Launchpad, CBuild or LAVA that failed, by service.', labelNames: ['service'], registers: [this.registry] });
   private readonly polls = new Counter({ name: 'cbuild_bot_polls_total', help: 'Listings of the watched merge proposals on Launchpad, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
   private readonly requestsCreated = new Counter({ name: 'cbuild_bot_requests_created_total', help: 'Build requests recorded, by kind.', labelNames: ['kind'], registers: [this.registry] });
   private readonly requestsReported = new Counter({ name: 'cbuild_bot_requests_reported_total', help: 'Requests whose results comment was queued, by outcome (failed, regressed, infra, cancelled, passed).', labelNames: ['outcome'], registers: [this.registry] });
@@ -35,6 +37,14 @@ export class Metrics implements BotEvents {
   /** The exposition text and its content type, for GET /metrics. */
   async exposition(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  configured(mode: { dryRun: boolean }): void {
+    this.dryRun.set(mode.dryRun ? 1 : 0);
+  }
+
+  serviceError(service: ServiceName): void {
+    this.serviceErrors.inc({ service });
   }
 
   polled(outcome: 'ok' | 'error'): void {

@@ -6,9 +6,10 @@
 import { formatDuration } from '../core/report.js';
 import type { Backend, TestSummary } from '../core/model.js';
 import { OUTCOMES, ALL_TARGETS } from '../report/capacity.js';
-import { BACKEND_LABEL, describeDifference, duration, percent } from '../report/format.js';
+import { BACKEND_LABEL, describeDifference, duration, percent, throughputText } from '../report/format.js';
 import type { StabilityReport } from '../report/report.js';
-import { histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
+import { BACKEND_COLORS, OUTCOME_COLORS, histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
+import { SERVICES, SERVICE_LABEL, type HealthSnapshot } from './health.js';
 import { html, link, type Html } from './html.js';
 import type { BuildView, ProposalView, RequestView, SourceView } from './views.js';
 
@@ -26,6 +27,10 @@ td.num { text-align: right; }
 .state-cancelled, .state-error { background: #e6e6e6; }
 .shadow { font-size: 11px; color: #555; border: 1px dashed #888; padding: 0 .3em; }
 .muted { color: #666; font-size: 12px; }
+.verdict { font-weight: bold; padding: 0 .3em; border-radius: 3px; }
+.verdict-passed { background: #d4f4d4; } .verdict-regressed, .verdict-failed { background: #f8d0d0; } .verdict-infra { background: #ffe2bf; } .verdict-cancelled { background: #e6e6e6; }
+#health { padding: .4em .6em; background: #f6f6f6; border: 1px solid #ddd; font-size: 13px; }
+#health.unwell { background: #fff1e0; border-color: #e8a050; }
 figure.chart { display: inline-block; margin: .5em 1em .5em 0; }
 code { font-size: 12px; }
 `;
@@ -72,10 +77,11 @@ function buildCell(b: BuildView | undefined): Html {
   return html`<td class="build" data-backend="${b.backend}" data-state="${b.state}">${stateBadge(b.state)}${time}${b.shadow ? html` <span class="shadow">shadow</span>` : ''}${b.attempt > 1 ? html` <span class="muted">attempt ${b.attempt}</span>` : ''}<br>${b.jobUrl ? link(b.jobUrl, jobName, { class: 'job' }) : ''}${b.logUrl ? html` ${link(b.logUrl, b.backend === 'lava' ? 'LAVA log' : 'CBuild log', { class: 'log' })}` : ''}${b.detail && b.state !== 'passed' ? html`<br><span class="muted">${b.detail}</span>` : ''}</td>`;
 }
 
-/** Who asked for the request: the proposal (with links) or what else made it. */
+/** Who asked for the request: the proposal (with links, and who asked for a rebuild) or what else made it. */
 function requestSubject(r: RequestView, ctx: PageContext): Html {
   if (r.proposal) {
-    return html`<a href="/proposal/${r.proposal.id}">${r.proposal.source.name}</a> ${link(r.proposal.webLink, 'on Launchpad', { class: 'launchpad' })}`;
+    const rebuild = r.origin === 'rebuild' ? html` <span class="muted rebuild">(rebuild asked by ~${r.requestedBy ?? 'someone'})</span>` : '';
+    return html`<a href="/proposal/${r.proposal.id}">${r.proposal.source.name}</a> ${link(r.proposal.webLink, 'on Launchpad', { class: 'launchpad' })}${rebuild}`;
   }
   const why = [r.origin, r.requestedBy && `by ${r.requestedBy}`].filter(Boolean).join(', ');
   return html`${r.kind === 'baseline' ? 'baseline' : r.kind} ${sourceLink(r.source, ctx)}${why ? html` <span class="muted">(${why})</span>` : ''}`;
@@ -105,18 +111,69 @@ function buildSummary(r: RequestView): Html[] {
   );
 }
 
+/** What an ended request amounts to, in a reader's words: passed, 2 regressions, build failed, infrastructure, cancelled. */
+export function verdictText(r: Pick<RequestView, 'outcome' | 'regressions' | 'state'>): string {
+  switch (r.outcome) {
+    case 'passed':
+      return 'passed';
+    case 'regressed':
+      return `${r.regressions} regression${r.regressions === 1 ? '' : 's'}`;
+    case 'failed':
+      return 'build failed';
+    case 'infra':
+      return 'infrastructure';
+    case 'cancelled':
+      return 'cancelled';
+    case null:
+      return r.state === 'active' ? 'building' : r.state;
+  }
+}
+
+function verdict(r: RequestView): Html {
+  const why = r.state !== 'done' && r.state !== 'active' ? html` <span class="muted">(${r.state})</span>` : '';
+  return html`<span class="verdict verdict-${r.outcome ?? 'none'}" data-outcome="${r.outcome ?? ''}">${verdictText(r)}</span>${why}`;
+}
+
 function recentTable(requests: RequestView[], ctx: PageContext): Html {
   if (requests.length === 0) return html`<p>No request has ended yet.</p>`;
-  return html`<table id="recent"><thead><tr><th>request</th><th>proposal</th><th>revision</th><th>state</th><th>ended</th><th>builds</th><th>results comment</th></tr></thead><tbody>${requests.map((r) => {
+  return html`<table id="recent"><thead><tr><th>request</th><th>proposal</th><th>revision</th><th>outcome</th><th>ended</th><th>builds</th><th>results comment</th></tr></thead><tbody>${requests.map((r) => {
     const results = r.comments.find((c) => c.kind === 'results');
-    return html`<tr data-request="${r.id}"><td>${r.id}</td><td>${requestSubject(r, ctx)}</td><td>${r.revision}</td><td>${r.state}</td><td>${r.finishedAt ?? '-'}</td><td>${buildSummary(r)}</td><td>${results ? (results.link ? link(results.link, results.state) : results.state) : '-'}</td></tr>`;
+    return html`<tr data-request="${r.id}"><td>${r.id}</td><td>${requestSubject(r, ctx)}</td><td>${r.revision}</td><td class="outcome">${verdict(r)}</td><td>${r.finishedAt ?? '-'}</td><td>${buildSummary(r)}</td><td>${results ? (results.link ? link(results.link, results.state, { class: 'comment' }) : results.state) : '-'}</td></tr>`;
   })}</tbody></table>`;
 }
 
-export function statusPage(view: { active: RequestView[]; recent: RequestView[] }, ctx: PageContext): Html {
+/** "12 s ago", "3 min ago", "2.5 h ago", "4 days ago". */
+function ago(iso: string, now: Date): string {
+  const ms = Math.max(0, now.getTime() - Date.parse(iso));
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s ago`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min ago`;
+  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h ago`;
+  return `${Math.round(ms / 86_400_000)} days ago`;
+}
+
+/** The health line: Launchpad's last good poll, a dry run, and each service's last error. */
+function healthLine(health: HealthSnapshot | null, ctx: PageContext): Html {
+  if (!health) return html`<p id="health" class="unwell">No health record: this status server was started without the bot.</p>`;
+  const now = ctx.now;
+  const polled = health.lastPolledOkAt
+    ? html`Launchpad last polled successfully <time datetime="${health.lastPolledOkAt}" title="${health.lastPolledOkAt}">${ago(health.lastPolledOkAt, now)}</time>`
+    : html`Launchpad not yet polled successfully (since ${health.since})`;
+  const lastFailed = health.lastPoll?.outcome === 'error' ? html`; the last poll, <time datetime="${health.lastPoll.at}">${ago(health.lastPoll.at, now)}</time>, had errors` : '';
+  const mode = health.dryRun === null ? 'The bot has not started' : health.dryRun ? 'Dry run: comments are printed, not posted' : 'Comments are posted';
+  const errors = SERVICES.map((s) => {
+    const e = health.lastErrors[s];
+    return e
+      ? html`<span class="service-error" data-service="${s}">${SERVICE_LABEL[s]}: <time datetime="${e.at}" title="${e.at}">${ago(e.at, now)}</time>, ${e.message}</span>`
+      : html`<span class="service-error" data-service="${s}">${SERVICE_LABEL[s]}: none</span>`;
+  });
+  const unwell = !health.lastPolledOkAt || health.lastPoll?.outcome === 'error' || health.dryRun === true;
+  return html`<p id="health"${unwell ? html` class="unwell"` : ''}>${polled}${lastFailed}. <span class="mode">${mode}</span>. Last errors: ${errors.map((e, i) => html`${i ? '; ' : ''}${e}`)}.</p>`;
+}
+
+export function statusPage(view: { active: RequestView[]; recent: RequestView[]; health: HealthSnapshot | null }, ctx: PageContext): Html {
   return layout(
     'cbuild-bot status',
-    html`<h2>Building now</h2>${queueTable(view.active, ctx)}<h2>Recent requests</h2>${recentTable(view.recent, ctx)}`,
+    html`${healthLine(view.health, ctx)}<h2>Building now</h2>${queueTable(view.active, ctx)}<h2>Recent requests</h2>${recentTable(view.recent, ctx)}`,
     { refreshSeconds: 30, ctx },
   );
 }
@@ -130,8 +187,8 @@ function testCounts(tests: TestSummary | null): string {
 
 export function proposalPage(proposal: ProposalView, requests: RequestView[], ctx: PageContext): Html {
   const sections = requests.map(
-    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>${r.revision} — ${r.state}</h2>
-<p class="muted">request ${r.id}, seen ${r.createdAt}${r.finishedAt ? html`, ended ${r.finishedAt}` : ''}</p>
+    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>${r.revision[0].toUpperCase()}${r.revision.slice(1)} — ${verdict(r)}</h2>
+<p class="muted">request ${r.id}, seen ${r.createdAt}${r.finishedAt ? html`, ended ${r.finishedAt}` : ''}${r.origin === 'rebuild' ? html`, rebuild asked by ~${r.requestedBy ?? 'someone'}` : ''}</p>
 <table><thead><tr><th>target</th><th>backend</th><th>state</th><th>submitted</th><th>wait</th><th>build time</th><th>attempt</th><th>tests</th><th>regressions</th><th>links</th></tr></thead><tbody>${r.builds.map(
       (b) => html`<tr data-target="${b.target}" data-backend="${b.backend}"><td>${b.target}</td><td>${BACKEND_LABEL[b.backend as Backend] ?? b.backend}${b.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${stateBadge(b.state)}${b.detail && b.state !== 'passed' ? html`<br><span class="muted">${b.detail}</span>` : ''}</td><td>${b.submittedAt ?? '-'}</td><td>${duration(b.queueWaitMs)}</td><td>${duration(b.buildTimeMs)}</td><td class="num">${b.attempt}</td><td>${testCounts(b.tests)}</td><td class="num">${b.regressions ?? '-'}</td><td>${link(b.jobUrl, 'job')} ${link(b.logUrl, 'log')} ${link(b.resultsUrl, 'results')}</td></tr>`,
     )}</tbody></table>
@@ -145,11 +202,8 @@ ${requests.length ? sections : html`<p>No revision of this proposal was built.</
   );
 }
 
-const BACKEND_COLORS: Record<Backend, string> = { cbuild: '#1f77b4', lava: '#d62728' };
-const OUTCOME_COLORS: Record<string, string> = { passed: '#2ca02c', failed: '#d62728', infra: '#ff7f0e', cancelled: '#999999', error: '#9467bd' };
-
 function charts(report: StabilityReport): Html[] {
-  const domain: [number, number] = [Date.parse(report.window.since), Date.parse(report.window.until)];
+  const window: [number, number] = [Date.parse(report.window.since), Date.parse(report.window.until)];
   const perBackend = <P>(pick: (s: StabilityReport['samples'][number]) => P | null): { name: string; color: string; points: P[] }[] =>
     BACKENDS_SHOWN.map((backend) => ({
       name: BACKEND_LABEL[backend],
@@ -159,8 +213,8 @@ function charts(report: StabilityReport): Html[] {
   const point = (ms: number | null, s: StabilityReport['samples'][number]) =>
     ms === null ? null : { t: Date.parse(s.endedAt), v: ms, label: `${s.target}, ended ${s.endedAt}` };
   return [
-    timeSeriesChart('Queue wait (submitted → started)', perBackend((s) => point(s.queueWaitMs, s)), domain),
-    timeSeriesChart('Build time (started → finished)', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : point(s.buildTimeMs, s))), domain),
+    timeSeriesChart('Queue wait (submitted → started)', perBackend((s) => point(s.queueWaitMs, s)), window),
+    timeSeriesChart('Build time (started → finished)', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : point(s.buildTimeMs, s))), window),
     histogramChart('Build times', perBackend((s) => (s.outcome === 'cancelled' || s.outcome === 'error' ? null : s.buildTimeMs))),
     stackedBarChart(
       'Outcomes per backend and target',
@@ -174,8 +228,8 @@ function charts(report: StabilityReport): Html[] {
 
 function capacityTable(report: StabilityReport): Html {
   if (report.capacity.length === 0) return html`<p>No build ended in the window.</p>`;
-  return html`<table id="capacity"><thead><tr><th>backend</th><th>target</th><th>builds</th><th>pass</th><th>build failure</th><th>infra failure</th><th>cancelled</th><th>retries</th><th>infra / attempt</th><th>wait median</th><th>wait p90</th><th>build median</th><th>build p90</th><th>per day</th></tr></thead><tbody>${report.capacity.map(
-    (r) => html`<tr data-backend="${r.backend}" data-target="${r.target}"><td>${BACKEND_LABEL[r.backend]}${r.shadow ? html` <span class="shadow">${r.shadow} shadow</span>` : ''}</td><td>${r.target}</td><td class="num">${r.builds}</td><td class="num">${percent(r.rates.pass)}</td><td class="num">${percent(r.rates.buildFailure)}</td><td class="num">${percent(r.rates.infraFailure)}</td><td class="num">${r.outcomes.cancelled}</td><td class="num">${r.retries}</td><td class="num">${percent(r.infraPerAttempt)}</td><td class="num">${duration(r.queueWait.median)}</td><td class="num">${duration(r.queueWait.p90)}</td><td class="num">${duration(r.buildTime.median)}</td><td class="num">${duration(r.buildTime.p90)}</td><td class="num">${r.throughputPerDay.toFixed(2)}</td></tr>`,
+  return html`<table id="capacity"><thead><tr><th>backend</th><th>target</th><th>builds</th><th>pass</th><th>build failure</th><th>infra failure</th><th>cancelled</th><th>retries</th><th>infra / attempt</th><th>wait median</th><th>wait p90</th><th>build median</th><th>build p90</th><th>throughput</th></tr></thead><tbody>${report.capacity.map(
+    (r) => html`<tr data-backend="${r.backend}" data-target="${r.target}"><td>${BACKEND_LABEL[r.backend]}${r.shadow ? html` <span class="shadow">${r.shadow} shadow</span>` : ''}</td><td>${r.target}</td><td class="num">${r.builds}</td><td class="num">${percent(r.rates.pass)}</td><td class="num">${percent(r.rates.buildFailure)}</td><td class="num">${percent(r.rates.infraFailure)}</td><td class="num">${r.outcomes.cancelled}</td><td class="num">${r.retries}</td><td class="num">${percent(r.infraPerAttempt)}</td><td class="num">${duration(r.queueWait.median)}</td><td class="num">${duration(r.queueWait.p90)}</td><td class="num">${duration(r.buildTime.median)}</td><td class="num">${duration(r.buildTime.p90)}</td><td class="num throughput">${throughputText(r, report.window.observedMs)}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -208,7 +262,7 @@ export function capacityPage(report: StabilityReport, ctx: PageContext): Html {
     'Capacity and stability',
     html`<form method="get" action="/capacity"><label>Window: last <input name="since" value="${report.window.label}" size="5"></label> <button type="submit">Show</button> <span class="muted">e.g. 7d, 24h, 30m; ${report.window.since} to ${report.window.until}</span></form>
 <h2>Per backend and target</h2>
-<p class="muted">Builds that ended in the window. Rates are of builds that ran to an end (passed, build failure, infrastructure failure); waits and build times are of the last attempt; throughput counts builds that ran to an end.</p>
+<p class="muted">Builds that ended in the window. Rates are of builds that ran to an end (passed, build failure, infrastructure failure); waits and build times are of the last attempt; throughput counts builds that ran to an end, per day over a day or more of record, else as a count${report.window.observedSince > report.window.since ? html` (the store's record begins ${report.window.observedSince})` : ''}.</p>
 ${capacityTable(report)}
 <div id="charts">${charts(report)}</div>
 <h2>LAVA device pool now</h2>

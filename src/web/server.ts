@@ -1,8 +1,9 @@
 /**
  * The bot's read-only status server (node:http): the pages, the JSON API
- * behind them and Prometheus /metrics. It only reads the store (and asks LAVA
- * for its device pool); a failing handler answers 500 and logs, never taking
- * the bot down with it.
+ * behind them, Prometheus /metrics, and /healthz and /readyz for a process
+ * supervisor. It only reads the store (and asks LAVA for its device pool); a
+ * failing handler answers 500 and logs, and a request it cannot parse gets
+ * 400, never taking the bot down with it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { askDevicePool, gatherReport } from '../report/gather.js';
 import { windowEndingAt } from '../report/window.js';
 import type { Html } from './html.js';
+import { readiness, type Health } from './health.js';
 import type { Metrics } from './metrics.js';
 import { capacityPage, errorPage, proposalPage, statusPage, type PageContext } from './pages.js';
 import { proposalView, requestView } from './views.js';
@@ -25,6 +27,8 @@ export interface StatusServerOptions {
   lava?: LavaClient;
   /** Served at /metrics; without it /metrics is 404. */
   metrics?: Metrics;
+  /** The bot's health (fed by its events): the status page's health line and /readyz. */
+  health?: Health;
   logger: Logger;
   clock?: () => Date;
   /** Where branch names link to (default https://code.launchpad.net/). */
@@ -60,6 +64,17 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 type Answer = { status: number; contentType: string; body: string };
 
+const PLAIN = 'text/plain; charset=utf-8';
+
+/** The request's URL, or null when it is none (`GET http://[::1`): relative paths and absolute URLs both come here. */
+function requestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://status.invalid');
+  } catch {
+    return null;
+  }
+}
+
 const SECURITY_HEADERS = {
   // No script may run, whatever text from Launchpad or LAVA ends up on a page.
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'",
@@ -85,7 +100,20 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
 
   async function statusView(now: Date) {
     const [active, recent] = await Promise.all([history.active(), history.recentlyEnded(RECENT_REQUESTS)]);
-    return { generatedAt: now.toISOString(), active: active.map((h) => requestView(h, now)), recent: recent.map((h) => requestView(h, now)) };
+    return {
+      generatedAt: now.toISOString(),
+      health: opts.health?.snapshot() ?? null,
+      active: active.map((h) => requestView(h, now)),
+      recent: recent.map((h) => requestView(h, now)),
+    };
+  }
+
+  /** Kubernetes' convention: plain text, one `[+]`/`[-]` line per check, 503 when one fails. */
+  async function ready(now: Date): Promise<Answer> {
+    const checks = await readiness(opts.health, opts.store, now);
+    const ok = checks.every((c) => c.ok);
+    const lines = checks.map((c) => `[${c.ok ? '+' : '-'}]${c.name} ${c.ok ? 'ok' : 'failed'}: ${c.detail}`);
+    return { status: ok ? 200 : 503, contentType: PLAIN, body: `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n` };
   }
 
   async function proposalData(idText: string, now: Date) {
@@ -110,6 +138,9 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     const ctx: PageContext = { now, launchpadWebRoot };
     const path = url.pathname;
     let m: RegExpExecArray | null;
+    // The process serves: nothing else is asked, so a slow store or LAVA never makes it look dead.
+    if (path === '/healthz') return { status: 200, contentType: PLAIN, body: 'ok\n' };
+    if (path === '/readyz') return ready(now);
     if (path === '/') return page(statusPage(await statusView(now), ctx));
     if ((m = /^\/proposal\/([^/]+)$/.exec(path))) {
       const data = await proposalData(m[1], now);
@@ -132,15 +163,16 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://status.invalid');
-    const wantsJson = url.pathname.startsWith('/api/');
+    const url = requestUrl(req.url);
+    const wantsJson = url?.pathname.startsWith('/api/') ?? false;
     let answer: Answer;
     try {
+      if (!url) throw new HttpProblem(400, 'The request’s URL cannot be parsed.');
       answer = await route(req.method ?? 'GET', url);
     } catch (err) {
       const ctx = { now: clock(), launchpadWebRoot };
       const problem = err instanceof HttpProblem ? err : undefined;
-      if (!problem) logger.error('status page failed', { path: url.pathname, error: err });
+      if (!problem) logger.error('status page failed', { path: url?.pathname, error: err });
       const status = problem?.status ?? 500;
       const message = problem?.message ?? 'The status server failed to answer; the bot’s log says why.';
       answer = wantsJson ? json({ error: message }, status) : { status, contentType: 'text/html; charset=utf-8', body: errorPage(status, message, ctx).text };
@@ -169,6 +201,17 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     });
   });
   server.on('error', (err) => logger.error('status server error', { error: err }));
+  // A request node's parser refuses (a broken request line, headers too large): answer it rather than drop it.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    const body = `${reason}: the status server could not parse this request.\n`;
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PLAIN}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
   logger.info('status page serving', { url });

@@ -7,6 +7,8 @@
 import type { BuildRow, CommentRow, ProposalRow, RequestOrigin, Source, TestSummary } from '../core/model.js';
 import { FINAL_BUILD_STATES } from '../core/model.js';
 import { vcsFor } from '../vcs/index.js';
+import { shownBuilds } from '../core/plan.js';
+import { requestOutcome, type RequestOutcome } from '../core/report.js';
 import { redact } from '../secrets.js';
 import type { RequestHistory } from '../store/history.js';
 import { buildTimeMs, isShadow, queueWaitMs } from '../report/rows.js';
@@ -62,7 +64,10 @@ export interface BuildView {
 export interface CommentView {
   kind: string;
   state: string;
+  /** The comment's page on Launchpad's web site, for people. */
   link: string | null;
+  /** The comment in Launchpad's web service, as the bot recorded it. */
+  apiLink: string | null;
   postedAt: string | null;
 }
 
@@ -72,6 +77,10 @@ export interface RequestView {
   origin: RequestOrigin;
   requestedBy: string | null;
   state: string;
+  /** What an ended request amounts to (over the builds its comment shows); null while it builds. */
+  outcome: RequestOutcome | null;
+  /** Regressions over those builds. */
+  regressions: number;
   source: SourceView;
   /** `revision 2 (alice@…)`, `1a2b3c4`. */
   revision: string;
@@ -125,18 +134,47 @@ export function buildView(b: BuildRow, now: Date): BuildView {
   };
 }
 
-function commentView(c: CommentRow): CommentView {
-  return { kind: c.kind, state: c.state, link: linkTarget(c.posted_link), postedAt: c.posted_at };
+/**
+ * A comment's web page from its API link: Launchpad's URL of a comment is
+ * `comments/<id>` under its proposal's URL (`lp:url` of ICodeReviewComment in
+ * lib/lp/code/browser/configure.zcml), on the web site (code.launchpad.net)
+ * as the proposal's `web_link` is, and in the web service
+ * (api.launchpad.net/1.0/) as its `self_link` is. So the page is the
+ * proposal's `web_link` + `/comments/<id>` when both name the same proposal.
+ */
+export function commentWebLink(apiLink: string | null, proposalWebLink: string | null): string | null {
+  if (!apiLink || !proposalWebLink) return null;
+  let comment: RegExpExecArray | null;
+  let proposal: RegExpExecArray | null;
+  try {
+    comment = /\/\+merge\/([0-9]+)\/comments\/([0-9]+)\/?$/.exec(new URL(apiLink).pathname);
+    proposal = /\/\+merge\/([0-9]+)\/?$/.exec(new URL(proposalWebLink).pathname);
+  } catch {
+    return null;
+  }
+  if (!comment || !proposal || comment[1] !== proposal[1]) return null;
+  return linkTarget(`${proposalWebLink.replace(/\/$/, '')}/comments/${comment[2]}`);
+}
+
+function commentView(c: CommentRow, proposal: ProposalRow | null): CommentView {
+  return { kind: c.kind, state: c.state, link: commentWebLink(c.posted_link, proposal?.web_link ?? null), apiLink: linkTarget(c.posted_link), postedAt: c.posted_at };
+}
+
+function comparedRegressions(b: BuildRow): number {
+  return b.comparison?.status === 'compared' ? b.comparison.counts.regressions : 0;
 }
 
 export function requestView(h: RequestHistory, now: Date): RequestView {
   const r = h.request;
+  const shown = shownBuilds(h.builds);
   return {
     id: r.id,
     kind: r.kind,
     origin: r.origin,
     requestedBy: r.requested_by,
     state: r.state,
+    outcome: r.state === 'active' || shown.length === 0 ? null : requestOutcome(shown),
+    regressions: shown.reduce((n, b) => n + comparedRegressions(b), 0),
     source: sourceView(r.source),
     revision: vcsFor(r.source.vcs).describeRevision(r.revision),
     revisionId: r.revision.id,
@@ -144,6 +182,6 @@ export function requestView(h: RequestHistory, now: Date): RequestView {
     finishedAt: r.finished_at,
     proposal: h.proposal ? proposalView(h.proposal) : null,
     builds: h.builds.map((b) => buildView(b, now)),
-    comments: h.comments.map(commentView),
+    comments: h.comments.map((c) => commentView(c, h.proposal)),
   };
 }

@@ -95,7 +95,7 @@ describe('cli: report', function () {
     const text = await cli(['report', '--config', config]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /\(last 7d\)/);
-    assert.match(text.stdout, /^CBuild +a9hf +3 +50\.0% +50\.0% +0\.0% +1 +0 +0\.0% +1m 00s +2m 00s +54m 00s +1h 00m +0\.29$/m);
+    assert.match(text.stdout, /^CBuild +a9hf +3 +50\.0% +50\.0% +0\.0% +1 +0 +0\.0% +1m 00s +2m 00s +54m 00s +1h 00m +0\.29\/day$/m);
     assert.match(text.stdout, /^panda-es +2 +2 +0 +0 +0$/m);
     const csv = await cli(['report', '--config', config, '--since', '24h', '--format', 'csv']);
     assert.equal(csv.code, 0, csv.stderr);

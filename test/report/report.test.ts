@@ -135,13 +135,13 @@ describe('report: capacity, stability and agreement', () => {
     ]);
     const full = buildReport(rows, window, { pool });
     const text = formatReport(full, 'text');
-    assert.match(text, /^LAVA +a9hf +3 +50\.0% +0\.0% +50\.0% +1 +2 +60\.0% +10m 00s +15m 00s +37m 30s +1h 06m +0\.29$/m);
+    assert.match(text, /^LAVA +a9hf +3 +50\.0% +0\.0% +50\.0% +1 +2 +60\.0% +10m 00s +15m 00s +37m 30s +1h 06m +0\.29\/day$/m);
     assert.match(text, /request \d+ lp:~alice\/gcc-linaro\/fix revision 1 \(rev-~alice\/gcc-linaro\/fix-1\) on x86_64: gcc FAIL 1 \(CBuild\) vs 3 \(LAVA\); gcc PASS 200 \(CBuild\) vs 198 \(LAVA\)/);
     assert.match(text, /^panda-es +2 +0 +1 +1 +4$/m);
 
     const csv = formatReport(full, 'csv').split('\r\n');
     assert.match(csv[0], /^since,until,backend,target,builds,passed,failed,infra,cancelled,error,pass_rate,/);
-    assert.equal(csv[1], `${full.window.since},${full.window.until},cbuild,a9hf,3,1,1,0,1,0,0.5,0.5,0,3,0,0,0,60,120,3240,3600,${2 / 7}`);
+    assert.equal(csv[1], `${full.window.since},${full.window.until},cbuild,a9hf,3,1,1,0,1,0,0.5,0.5,0,3,0,0,0,60,120,3240,3600,${2 / 7},604800`);
 
     const json = JSON.parse(formatReport(full, 'json'));
     assert.equal(json.capacity.length, 6);

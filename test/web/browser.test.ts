@@ -5,21 +5,17 @@
  * and saves screenshots under test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { projectRoot } from '../../src/config/config.js';
+import type { Browser, Page } from 'playwright-core';
 import { HttpClient } from '../../src/http/client.js';
 import { LavaClient } from '../../src/lava/client.js';
 import { silentLogger } from '../../src/log.js';
 import type { BuildRow, ProposalRow } from '../../src/core/model.js';
+import { Health } from '../../src/web/health.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
 import { cycleUntil, startHarness, type Harness } from '../e2e/harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ARTIFACTS = join(projectRoot(), 'test-artifacts');
+import { ARTIFACTS, openBrowser, requireChromium } from '../support/chromium.js';
 
 describe('web: status page in Chromium', function () {
   this.timeout(90_000);
@@ -32,14 +28,11 @@ describe('web: status page in Chromium', function () {
   let running: ProposalRow;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run)`);
-      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install chromium); in CI this fails`);
-      this.skip();
-    }
+    requireChromium(this);
     h = await startHarness();
     const finished = h.propose('olga', 'status-page');
-    wired = await h.wire();
+    const health = new Health();
+    wired = await h.wire({ events: health });
     await cycleUntil(wired, () => h.lp.commentsOf(finished.link).some((c) => /\/results$/.test(c.content)));
     // A second proposal whose builds run long enough to be seen running.
     h.toolchain.durationMs = 120_000;
@@ -58,13 +51,11 @@ describe('web: status page in Chromium', function () {
       store: wired.store,
       listen: '127.0.0.1:0',
       lava,
+      health,
       logger: silentLogger,
       launchpadWebRoot: new URL(done.web_link).origin + '/',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ browser, page } = await openBrowser());
   });
   after(async () => {
     await browser?.close();
@@ -80,6 +71,7 @@ describe('web: status page in Chromium', function () {
   it('shows a running proposal in the queue with its states and links, and finished ones with their results', async () => {
     await page.goto(server.url);
     assert.equal(await page.title(), 'cbuild-bot status | cbuild-bot');
+    assert.match(await page.locator('#health').innerText(), /^Launchpad last polled successfully \d+ s ago\. Comments are posted\. Last errors: Launchpad: none; CBuild: none; LAVA: none\.$/);
 
     const slow = await buildsOf(running);
     const row = page.locator(`#queue tr[data-request="${slow.requestId}"][data-target="a9hf"]`);
@@ -96,6 +88,10 @@ describe('web: status page in Chromium', function () {
     const finished = await buildsOf(done);
     const recent = page.locator(`#recent tr[data-request="${finished.requestId}"]`);
     assert.match(await recent.innerText(), /a9hf CBuild passed\s+a9hf LAVA passed\s+x86_64 CBuild passed\s+x86_64 LAVA passed/);
+    assert.equal(await recent.locator('td.outcome').innerText(), 'passed');
+    const posted = recent.locator('a.comment');
+    assert.match((await posted.getAttribute('href'))!, new RegExp(`^${done.web_link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/comments/\\d+$`), 'the comment on Launchpad’s web page');
+    assert.equal(await posted.innerText(), 'posted');
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
   });
 

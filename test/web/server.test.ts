@@ -1,5 +1,6 @@
 /** The status server over real HTTP, on a real store with known builds: pages, API, errors, escaping, secrets. */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/log.js';
 import { clearSecretsForTests, registerSecret } from '../../src/secrets.js';
@@ -144,5 +145,45 @@ describe('web: status server', () => {
     assert.deepEqual(parseListen('[::1]:8080'), { host: '::1', port: 8080 });
     assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
     for (const bad of ['8080', 'host:', 'host:99999', 'http://host:1']) assert.throws(() => parseListen(bad), /^RangeError: http\.listen: expected host:port/);
+  });
+});
+
+describe('web: status server against malformed requests', () => {
+  let store: Store;
+  let server: StatusServer;
+
+  beforeEach(async () => {
+    store = await Store.open(':memory:');
+    server = await startStatusServer({ store, listen: '127.0.0.1:0', logger: createLogger({ level: 'error', sink: { write: () => {} } }) });
+  });
+  afterEach(async () => {
+    await server.close();
+    await store.close();
+  });
+
+  /** Sends raw bytes and returns everything the server answered before closing. */
+  function raw(request: string): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers 400 to a request line whose URL cannot be parsed (GET http://[::1), and keeps serving', async () => {
+    const answer = await raw('GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(answer, /The request’s URL cannot be parsed\./);
+    assert.equal((await fetch(`${server.url}healthz`)).status, 200);
+  });
+
+  it('answers 400 to a request node cannot parse at all, and 431 to headers too large', async () => {
+    assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*could not parse this request/);
+    assert.match(await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    assert.equal((await fetch(`${server.url}healthz`)).status, 200);
   });
 });
