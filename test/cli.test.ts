@@ -1,5 +1,6 @@
 /** The command line as a user runs it: a separate process, real files. */
 import assert from 'node:assert/strict';
+import { latestMigration, nextMigrationFile } from './support/migrations.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +70,7 @@ describe('cli', function () {
     const config = join(h.dir, 'bot.config.json');
     const migrated = await cli(['migrate', '--config', config]);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes, 005_workflow to .*bot\.sqlite$/m);
+    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes, 005_workflow, 006_git_sources to .*bot\.sqlite$/m);
     assert.match((await cli(['migrate', '--config', config])).stdout, /was already up to date/);
 
     const mp = h.propose('olga', 'status');
@@ -174,7 +175,7 @@ describe('cli', function () {
       const file = join(h.dir, `backup-${i}.sqlite`);
       const run = await cli(['backup', file, '--config', config]);
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, new RegExp(`^backed up ${join(h.dir, 'bot.sqlite')} to ${file}: \\d+ pages \\(\\d+ KiB\\), integrity ok, schema version 5 \\(005_workflow\\)\\nrows: branches \\d+, builds \\d+, .*requests \\d+, schema_migrations 5\\n$`));
+      assert.match(run.stdout, new RegExp(`^backed up ${join(h.dir, 'bot.sqlite')} to ${file}: \\d+ pages \\(\\d+ KiB\\), integrity ok, schema version ${latestMigration().label.replace(/[()]/g, '\\$&')}\\nrows: builds \\d+, .*requests \\d+, schema_migrations ${latestMigration().version}, sources \\d+\\n$`));
       copies.push(file);
     }
     await cycles;
@@ -191,7 +192,7 @@ describe('cli', function () {
     assert.deepEqual(again, { code: 2, stdout: '', stderr: `cbuild-bot backup: ${copies[0]} exists already; give --force to replace it\n` });
     const forced = await cli(['backup', copies[0], '--config', config, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
-    assert.match(forced.stdout, new RegExp(`rows: branches \\d+, builds ${live!.n}, `), 'the forced copy has every build');
+    assert.match(forced.stdout, new RegExp(`rows: builds ${live!.n}, `), 'the forced copy has every build');
   });
 
   it('refuses to run on a database migrated by a newer release, naming both versions', async () => {
@@ -199,7 +200,8 @@ describe('cli', function () {
     const newer = join(h.dir, 'newer-migrations');
     mkdirSync(newer);
     for (const m of listMigrations(defaultMigrationsDir())) copyFileSync(m.path, join(newer, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
-    writeFileSync(join(newer, '006_next.sql'), 'ALTER TABLE builds ADD COLUMN next TEXT;');
+    const next = nextMigrationFile('next');
+    writeFileSync(join(newer, next.file), 'ALTER TABLE builds ADD COLUMN next TEXT;');
     const db = await Db.open(join(h.dir, 'bot.sqlite'));
     await migrate(db, newer);
     await db.close();
@@ -207,7 +209,7 @@ describe('cli', function () {
     assert.equal(run.code, 2);
     assert.equal(
       run.stderr,
-      `cbuild-bot: database ${join(h.dir, 'bot.sqlite')} has schema version 6 (006_next), newer than this cbuild-bot knows (5 (005_workflow)): ` +
+      `cbuild-bot: database ${join(h.dir, 'bot.sqlite')} has schema version ${next.label}, newer than this cbuild-bot knows (${latestMigration().label}): ` +
         'a newer release migrated it. Run that release (upgrade this binary), or restore the backup taken before the upgrade (README: "Upgrade and roll back"); migrations only go forward.\n',
     );
   });

@@ -45,7 +45,7 @@ export async function wireBot(config: BotConfig, options: WiringOptions): Promis
   });
   const credentialsPath = launchpadCredentialsPath(config, env);
   const credentials = credentialsPath ? readCredentialsFile(credentialsPath) : undefined;
-  const launchpad = new LaunchpadClient({ serviceRoot: config.launchpad.serviceRoot, credentials, http, logger: options.logger });
+  const launchpad = new LaunchpadClient({ serviceRoot: config.launchpad.serviceRoot, credentials, http, logger: options.logger, pageSize: config.launchpad.pageSize });
   const lava = new LavaClient({ url: config.lava.url, user: config.lava.user, token: readLavaToken(config, env), http, logger: options.logger });
   const cbuild = new CBuildClient({ schedulerUrl: config.cbuild.schedulerUrl, resultsUrl: config.cbuild.resultsUrl, http, logger: options.logger });
   const store = await Store.open(config.database);

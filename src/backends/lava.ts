@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CBuildClient } from '../cbuild/client.js';
-import { LavaAuthError, LavaFault, LavaHttpError, LavaProtocolError, type LavaClient } from '../lava/client.js';
+import { LavaAuthError, LavaFault, LavaProtocolError, type LavaClient } from '../lava/client.js';
 import { JobTemplateError, renderJobDefinition } from '../lava/template.js';
 import type { BuildRow, BuildState, RequestRow } from '../core/model.js';
-import { isNeverSent } from '../http/client.js';
+import { HttpError, isNeverSent } from '../http/client.js';
 import { vcsFor } from '../vcs/index.js';
 import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, SubmittedJob } from './backend.js';
 
@@ -117,7 +117,7 @@ export class LavaBackend implements BuildBackend {
 
   classifySubmitError(err: unknown): SubmitVerdict {
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof LavaHttpError) return { kind: isNeverSent(err) ? 'not-sent' : 'uncertain', detail: message };
+    if (err instanceof HttpError) return { kind: isNeverSent(err) ? 'not-sent' : 'uncertain', detail: message };
     // An answer that is not XML-RPC may still mean the job was created.
     if (err instanceof LavaProtocolError) return { kind: 'uncertain', detail: message };
     if (err instanceof LavaFault && err.faultCode === 400 && /Device unavailable/i.test(err.faultString)) {

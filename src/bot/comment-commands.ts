@@ -12,7 +12,7 @@ import { parseCommand, personName } from '../core/commands.js';
 import { plannedBuilds } from '../core/rollout.js';
 import { tipRevision } from '../core/plan.js';
 import { composeCommandReply, listSome } from '../core/report.js';
-import { projectOf } from '../vcs/index.js';
+import { projectOf, vcsFor } from '../vcs/index.js';
 import type { CycleContext } from './context.js';
 import type { RequestMaker } from './requests.js';
 
@@ -81,7 +81,7 @@ async function cancel(ctx: CommandContext, proposal: ProposalRow, command: Omit<
     await refuse(ctx, proposal, command, 'nothing to cancel: no build of this proposal is running.');
     return;
   }
-  const which = listSome(active.map((r) => `request ${r.id}`), 5);
+  const which = listSome(active.map((r) => `${vcsFor(r.source.vcs).shortRevision(r.revision)} (request ${r.id})`), 5);
   const text = `cancelled the builds of ${which}; their results will not be posted.`;
   await ctx.store.recordCommand(
     { ...command, state: 'done', outcome: text },

@@ -46,6 +46,8 @@ export interface BotConfig {
     branchUrl: string;
     watch: WatchTarget[];
     statuses: string[];
+    /** Entries per page of Launchpad listings. */
+    pageSize: number;
   };
   cbuild: { schedulerUrl: string; resultsUrl: string; product: string };
   lava: { url: string; user: string; tokenFile?: string };

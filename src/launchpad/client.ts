@@ -24,6 +24,8 @@ export interface LaunchpadClientOptions {
   credentials?: LaunchpadCredentials;
   http: HttpClient;
   logger?: Logger;
+  /** Entries per page of a listing (default and most: Launchpad's 300, so a quiet cycle costs few requests). */
+  pageSize?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export class LaunchpadClient {
   readonly develRoot: string;
   /** Whether the client has credentials; Launchpad still decides whether the token may write. */
   readonly canWrite: boolean;
+  private readonly pageSize: number;
   private readonly signer: OAuthSigner;
   private readonly http: HttpClient;
   private readonly logger?: Logger;
@@ -98,6 +101,7 @@ export class LaunchpadClient {
     this.develRoot = this.apiRoot.replace(/1\.0\/$/, 'devel/');
     this.http = options.http;
     this.logger = options.logger;
+    this.pageSize = options.pageSize ?? MAX_PAGE_SIZE;
     this.canWrite = options.credentials !== undefined;
     if (options.credentials) {
       registerSecret(options.credentials.accessToken);
@@ -163,7 +167,7 @@ export class LaunchpadClient {
       resource = this.toDevel(target.ref ? (await this.refByPath(repository, target.ref)).self_link : repository.self_link);
     }
     // JSON-encoded, as launchpadlib sends parameters without WADL options.
-    const query = new URLSearchParams({ 'ws.op': 'getMergeProposals', status: JSON.stringify(statuses), 'ws.size': String(MAX_PAGE_SIZE) });
+    const query = new URLSearchParams({ 'ws.op': 'getMergeProposals', status: JSON.stringify(statuses), 'ws.size': String(this.pageSize) });
     return (await this.getAllPages<MergeProposal>(`${resource}?${query}`)).map((mp) => this.toApi10(mp));
   }
 
@@ -184,7 +188,7 @@ export class LaunchpadClient {
    * in no particular order, so they are sorted by creation date, then id.
    */
   async getComments(mpLink: string): Promise<CodeReviewComment[]> {
-    const comments = await this.getAllPages<CodeReviewComment>(`${mpLink.replace(/\/+$/, '')}/all_comments?ws.size=${MAX_PAGE_SIZE}`);
+    const comments = await this.getAllPages<CodeReviewComment>(`${mpLink.replace(/\/+$/, '')}/all_comments?ws.size=${this.pageSize}`);
     return comments.sort((a, b) => Date.parse(a.date_created) - Date.parse(b.date_created) || a.id - b.id);
   }
 

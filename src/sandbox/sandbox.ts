@@ -218,7 +218,7 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
     closers.push(() => lpSimulator!.close());
     const tokenKey = launchpadToken(20);
     const tokenSecret = launchpadToken(80);
-    scenario = seedGccLinaro(lpSimulator, { botPerson: 'cbuild-bot', lava: lavaSimulator });
+    scenario = seedGccLinaro(lpSimulator, { botPerson: 'cbuild-bot', lava: lavaSimulator, toolchain });
     lpSimulator.registerToken({ consumerKey: 'cbuild-bot', tokenKey, tokenSecret, person: 'cbuild-bot', permission: 'WRITE_PUBLIC' });
     credentialsFile = join(dir, 'launchpad-credentials');
     writeCredentialsFile(credentialsFile, { consumerKey: 'cbuild-bot', consumerSecret: '', accessToken: tokenKey, accessSecret: tokenSecret });

@@ -9,6 +9,7 @@
 import type { LaunchpadSimulator } from '../launchpad/simulator.js';
 import type { LavaSimulator } from '../lava/simulator.js';
 import type { Store } from '../store/store.js';
+import type { SandboxToolchain } from './toolchain.js';
 
 export interface SeededScenario {
   /** Advances the story after a bot cycle; returns what happened, if anything. */
@@ -20,7 +21,7 @@ export interface SeededScenario {
 /** Who may command the bot in comments in the sandbox: the team Michael Hope is in. */
 export const SANDBOX_TRUSTED = ['linaro-toolchain'];
 
-export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: string; lava?: LavaSimulator }): SeededScenario {
+export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: string; lava?: LavaSimulator; toolchain: SandboxToolchain }): SeededScenario {
   lp.addPerson(options.botPerson, 'Linaro CBuild bot');
   for (const [name, display] of [
     ['alice', 'Alice Arm'], ['bob', 'Bob Builder'], ['carol', 'Carol Compiler'], ['dave', 'Dave Scheduler'], ['mhope', 'Michael Hope'],
@@ -42,8 +43,8 @@ export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: stri
 
   // Carol's x86_64 LAVA job dies in deploy on every attempt: the lab's fault, not hers; her a9hf
   // LAVA job dies once and passes when the bot submits it again.
-  options.lava?.failNextJobs(3, 'Unable to copy overlay', (m) => m['cbuild-bot.branch'] === `lp:${carol.branch}` && m['cbuild-bot.target'] === 'x86_64');
-  options.lava?.failNextJobs(1, 'login-ssh failed: Connection closed', (m) => m['cbuild-bot.branch'] === `lp:${carol.branch}` && m['cbuild-bot.target'] === 'a9hf');
+  options.lava?.failNextJobs(3, 'Unable to copy overlay', (m) => m['cbuild-bot.source'] === `lp:${carol.branch}` && m['cbuild-bot.target'] === 'x86_64');
+  options.lava?.failNextJobs(1, 'login-ssh failed: Connection closed', (m) => m['cbuild-bot.source'] === `lp:${carol.branch}` && m['cbuild-bot.target'] === 'a9hf');
 
   /** Scripted events, each happening once when its moment comes. */
   const events: { done: boolean; happen: (store: Store) => Promise<string | undefined> }[] = [
@@ -55,6 +56,8 @@ export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: stri
         const builds = request ? (await store.buildsOfRequests([request.id])).get(request.id) ?? [] : [];
         if (!builds.some((b) => b.state === 'running')) return undefined;
         const tip = lp.pushRevisions(dave.branch, 1);
+        // The new revision regresses a test, on both backends.
+        options.toolchain.regress(tip.revisionId);
         return `dave pushed revision ${tip.revno} to lp:${dave.branch} while its builds were running`;
       },
     },

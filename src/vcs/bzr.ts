@@ -54,6 +54,10 @@ export const bzr: Vcs = {
     return revision.revno === null ? `revision ${revision.id}` : `revision ${revision.revno} (${revision.id})`;
   },
 
+  shortRevision(revision) {
+    return revision.revno === null ? `revision ${revision.id}` : `revision ${revision.revno}`;
+  },
+
   jobStem(source, revision) {
     const { owner, name } = parts(source);
     return `bzr${revision.revno ?? 0}~${owner}~${name}`;

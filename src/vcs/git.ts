@@ -62,6 +62,10 @@ export const git: Vcs = {
     return (revision.id ?? '').slice(0, 7);
   },
 
+  shortRevision(revision) {
+    return (revision.id ?? '').slice(0, 7);
+  },
+
   jobStem(source, revision) {
     const { owner } = parts(source);
     return `git${(revision.id ?? '').slice(0, 7)}~${owner}~${refShortName(source.ref ?? '')}`;

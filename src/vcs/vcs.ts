@@ -54,6 +54,8 @@ export interface Vcs {
   webPath(source: Source): string;
   /** How a reviewer names a revision: `revision 2 (alice@…)`, `revision 2`, `1a2b3c4`. */
   describeRevision(revision: Revision): string;
+  /** The same in a few characters: `revision 2`, `1a2b3c4`. */
+  shortRevision(revision: Revision): string;
   /** The descriptive middle of a CBuild job name, e.g. `bzr115123~alice~fix` or `git1a2b3c4~alice~fix`. */
   jobStem(source: Source, revision: Revision): string;
   /** The values a builder needs to check out exactly this revision. */

@@ -86,6 +86,8 @@ export interface RequestView {
   revision: string;
   /** The full revision id or commit; null for a bzr build by revno. */
   revisionId: string | null;
+  /** The bzr revno; null for git. */
+  revno: number | null;
   createdAt: string;
   finishedAt: string | null;
   proposal: ProposalView | null;
@@ -178,6 +180,7 @@ export function requestView(h: RequestHistory, now: Date): RequestView {
     source: sourceView(r.source),
     revision: vcsFor(r.source.vcs).describeRevision(r.revision),
     revisionId: r.revision.id,
+    revno: r.revision.revno,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     proposal: h.proposal ? proposalView(h.proposal) : null,

@@ -185,7 +185,7 @@ describe('e2e: bot through the simulators', function () {
     h.lp.setStatus(mp.link, 'Merged');
     await cycleUntil(wired, () => own().every((j) => j.health === 'Canceled'));
     const proposal = (await wired.store.proposalByLink(mp.link))!;
-    assert.equal(proposal.tracked, 0);
+    assert.equal(proposal.tracked, false);
     assert.equal(proposal.queue_status, 'Merged');
     const [request] = await wired.store.requestsOfProposals([proposal.id]);
     assert.equal(request.state, 'closed');
@@ -257,7 +257,7 @@ describe('e2e: bot through the simulators', function () {
     try {
       wired = await h.wire({ clock: () => new Date(Date.now() + skew) });
       await wired.bot.runCycle();
-      // The answer was lost: the bot waits out the grace period in which another process (a `schedule`) could still be submitting it.
+      // The answer was lost: the job may exist, so the bot looks for it before it would submit again.
       assert.equal((await wired.store.unfinishedBuilds()).filter((b) => b.state === 'submitting').length, 1);
       skew = 120_000;
       await cycleUntil(wired, () => resultsPosted(h, mp.link));

@@ -116,7 +116,7 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
 
   const template = 'templates/lava/gcc-build.yaml';
   const rawConfig = {
-    launchpad: { serviceRoot, watch: [{ project: 'gcc-linaro' }] },
+    launchpad: { serviceRoot, watch: [{ project: 'gcc-linaro' }], ...(options.batchSize ? { pageSize: options.batchSize } : {}) },
     cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl },
     lava: { url: lava.rpcUrl, user: 'cbuild-bot', tokenFile: lavaTokenFile },
     targets: {

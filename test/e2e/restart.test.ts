@@ -50,7 +50,7 @@ describe('e2e: crash and restart', function () {
     }
     const markers = h.lp.commentsOf(mp.link).filter((c) => c.author === 'cbuild-bot').map((c) => c.content.split('\n').at(-1));
     assert.deepEqual(markers, [`cbuild-bot-ref: ${requestId}/ack`, `cbuild-bot-ref: ${requestId}/results`]);
-    assert.match(logs, /comment was already on Launchpad; recorded it/);
+    assert.match(logs, /comment was on Launchpad after all; recorded it/);
     // Builds (the proposal's and its baseline's) were submitted once each, although the process died mid-cycle.
     assert.equal(h.lava.jobs().length, 4);
   });

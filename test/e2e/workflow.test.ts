@@ -74,7 +74,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     assert.equal(rebuilds.length, 1, JSON.stringify(requests));
     assert.equal(rebuilds[0].requested_by, 'rita');
     const builds = (await wired.store.buildsOfRequests([rebuilds[0].id])).get(rebuilds[0].id)!;
-    assert.deepEqual(builds.map((b) => `${b.target}/${b.backend}`), ['x86_64/native', 'x86_64/lava']);
+    assert.deepEqual(builds.map((b) => `${b.target}/${b.backend}`), ['x86_64/cbuild', 'x86_64/lava']);
     const commands = await wired.store.commands();
     assert.deepEqual(commands.map((c) => [c.author, c.verb, c.state]), [['mallory', 'rebuild', 'ignored'], ['rita', 'rebuild', 'done']]);
 
@@ -121,7 +121,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     const config = join(h.dir, 'bot.config.json');
     const run = await cli(['schedule', '--config', config, '--branch', 'lp:~sam/gcc-linaro/manual', '--target', 'a9hf', '--backend', 'lava', '--mp', web], env);
     assert.equal(run.status, 0, run.stderr);
-    const id = Number(/^scheduled request (\d+): lp:~sam\/gcc-linaro\/manual revision 2 \(.+\), results will be commented on the proposal$/m.exec(run.stdout)?.[1]);
+    const id = Number(/^scheduled request (\d+): revision 2 \(.+\) of lp:~sam\/gcc-linaro\/manual, results will be commented on the proposal$/m.exec(run.stdout)?.[1]);
     assert.ok(id > 2, run.stdout);
     assert.match(run.stdout, new RegExp(`^a9hf +LAVA +queued +${h.lava.rpcUrl.replace(/RPC2$/, '')}scheduler/job/\\d+$`, 'm'));
     assert.equal(h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${id} a9hf `)).length, 1, 'submitted once');
@@ -149,7 +149,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     await cycleUntil(wired, async () => (await wired.store.unfinishedBuilds()).filter((b) => b.request_id === 2 && b.state === 'queued').length === 4);
     const run = await cli(['cancel', '--config', join(h.dir, 'bot.config.json'), '2'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^cancelled request 2: lp:~tess\/gcc-linaro\/slow revision 2/m);
+    assert.match(run.stdout, /^cancelled request 2: revision 2 \(.+\) of lp:~tess\/gcc-linaro\/slow/m);
     assert.match(run.stdout, /^a9hf +LAVA +cancelled +http:/m);
     const jobs = h.lava.jobs().filter((j) => j.description.startsWith('cbuild-bot r2 '));
     assert.equal(jobs.length, 2);

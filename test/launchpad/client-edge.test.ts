@@ -96,7 +96,7 @@ describe('LaunchpadClient edge cases', () => {
   });
 
   it('does not retry a 4xx and keeps the server’s message', async () => {
-    nock('https://api.launchpad.net').get('/1.0/~alice/gcc-linaro/fix/+merge/123/all_comments').reply(404, 'Object: <x>, name: u\'123\'');
+    nock('https://api.launchpad.net').get('/1.0/~alice/gcc-linaro/fix/+merge/123/all_comments').query({ 'ws.size': '300' }).reply(404, 'Object: <x>, name: u\'123\'');
     await assert.rejects(client().getComments(MP), (err: unknown) => {
       assert.ok(err instanceof LaunchpadError && !(err instanceof LaunchpadAuthError));
       assert.equal(err.status, 404);
@@ -150,6 +150,8 @@ describe('LaunchpadClient edge cases', () => {
   it('stops when a next link loops back', async () => {
     nock('https://api.launchpad.net')
       .get('/1.0/~alice/gcc-linaro/fix/+merge/123/all_comments')
+      .query(true)
+      .times(2)
       .reply(200, { start: 0, total_size: 9, next_collection_link: `${MP}/all_comments`, entries: [] });
     await assert.rejects(client().getComments(MP), /collection pages loop back/);
   });

@@ -73,7 +73,7 @@ export async function startWorld(batchSize = 2): Promise<World> {
   return { sim, root, trunk, series46, intoTrunk, into46, merged };
 }
 
-/** A client on the project's HttpClient with quick retries. */
-export function clientFor(root: string, credentials?: LaunchpadCredentials): LaunchpadClient {
-  return new LaunchpadClient({ serviceRoot: root, credentials, http: new HttpClient({ retries: 2, minDelayMs: 5, maxDelayMs: 50 }) });
+/** A client on the project's HttpClient with quick retries, asking for pages of `pageSize` (the world's 2). */
+export function clientFor(root: string, credentials?: LaunchpadCredentials, pageSize = 2): LaunchpadClient {
+  return new LaunchpadClient({ serviceRoot: root, credentials, pageSize, http: new HttpClient({ retries: 2, minDelayMs: 5, maxDelayMs: 50 }) });
 }

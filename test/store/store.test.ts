@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { latestMigration, nextMigrationFile } from '../support/migrations.js';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,8 @@ describe('store', () => {
     const newer = join(dir, 'newer-migrations');
     mkdirSync(newer);
     for (const m of listMigrations(defaultMigrationsDir())) copyFileSync(m.path, join(newer, `${String(m.version).padStart(3, '0')}_${m.name}.sql`));
-    writeFileSync(join(newer, '006_future.sql'), 'CREATE TABLE future (x INTEGER);');
+    const next = nextMigrationFile('future');
+    writeFileSync(join(newer, next.file), 'CREATE TABLE future (x INTEGER);');
     const db = await Db.open(path);
     await migrate(db, newer);
     await db.close();
@@ -75,14 +77,14 @@ describe('store', () => {
       assert.ok(err instanceof SchemaTooNewError);
       assert.equal(
         err.message,
-        `database ${path} has schema version 6 (006_future), newer than this cbuild-bot knows (5 (005_workflow)): a newer release migrated it. ` +
+        `database ${path} has schema version ${next.label}, newer than this cbuild-bot knows (${latestMigration().label}): a newer release migrated it. ` +
           'Run that release (upgrade this binary), or restore the backup taken before the upgrade (README: "Upgrade and roll back"); migrations only go forward.',
       );
       return true;
     });
     const check = await Db.open(path);
     const versions = await check.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(versions.map((v) => v.version), [...Array(latestMigration().version + 1).keys()].slice(1).concat(latestMigration().version + 1));
     await check.close();
   });
 

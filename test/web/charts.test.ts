@@ -42,7 +42,7 @@ describe('web: capacity charts on a young store', () => {
 
   it('counts builds over the record it has instead of extrapolating per day', async () => {
     const page = await (await fetch(`${server.url}capacity?since=7d`)).text();
-    assert.match(page, /<tr data-backend="native" data-target="\(all\)">.*<td class="num throughput">2 in the last 25 s<\/td><\/tr>/);
+    assert.match(page, /<tr data-backend="cbuild" data-target="\(all\)">.*<td class="num throughput">2 in the last 25 s<\/td><\/tr>/);
     assert.match(page, /<tr data-backend="lava" data-target="\(all\)">.*<td class="num throughput">2 in the last 25 s<\/td><\/tr>/);
     assert.match(page, /the store's record begins 2026-03-10T11:59:35\.000Z/);
     const report = (await (await fetch(`${server.url}api/capacity?since=7d`)).json()) as { window: { observedMs: number }; capacity: { throughputPerDay: number | null; ranToAnEnd: number }[] };

@@ -51,16 +51,16 @@ describe('web: metrics', () => {
       has('cbuild_bot_polls_total{outcome="error"} 1');
       has('cbuild_bot_requests_created_total{kind="proposal"} 5');
       has('cbuild_bot_builds_finished_total{backend="lava",target="a9hf",state="infra"} 1');
-      has('cbuild_bot_builds_finished_total{backend="native",target="a9hf",state="passed"} 2');
+      has('cbuild_bot_builds_finished_total{backend="cbuild",target="a9hf",state="passed"} 2');
       has('cbuild_bot_build_retries_total{backend="lava",target="a9hf"} 2');
       has('cbuild_bot_requests_reported_total{outcome="passed"} 1');
       has('cbuild_bot_requests_reported_total{outcome="failed"} 1');
       has('cbuild_bot_comments_posted_total{kind="results"} 1');
-      // native x86_64: built for 1770 s and 1440 s.
-      has('cbuild_bot_build_duration_seconds_count{backend="native",target="x86_64"} 2');
-      has('cbuild_bot_build_duration_seconds_sum{backend="native",target="x86_64"} 3210');
-      has('cbuild_bot_build_duration_seconds_bucket{le="1800",backend="native",target="x86_64"} 2');
-      has('cbuild_bot_build_duration_seconds_bucket{le="1200",backend="native",target="x86_64"} 0');
+      // cbuild x86_64: built for 1770 s and 1440 s.
+      has('cbuild_bot_build_duration_seconds_count{backend="cbuild",target="x86_64"} 2');
+      has('cbuild_bot_build_duration_seconds_sum{backend="cbuild",target="x86_64"} 3210');
+      has('cbuild_bot_build_duration_seconds_bucket{le="1800",backend="cbuild",target="x86_64"} 2');
+      has('cbuild_bot_build_duration_seconds_bucket{le="1200",backend="cbuild",target="x86_64"} 0');
       // lava a9hf waits: 300 s, 900 s, 10 s (old request); plus the two retried attempts' 900 s each.
       has('cbuild_bot_build_queue_wait_seconds_count{backend="lava",target="a9hf"} 5');
       has('cbuild_bot_build_queue_wait_seconds_sum{backend="lava",target="a9hf"} 3010');
@@ -80,7 +80,7 @@ describe('web: metrics', () => {
 
   it('names a request by its worst outcome', () => {
     const build = (state: BuildRow['state'], regressions?: number) =>
-      ({ state, comparison: regressions === undefined ? null : JSON.stringify({ status: 'compared', counts: { regressions } }) }) as BuildRow;
+      ({ state, comparison: regressions === undefined ? null : { status: 'compared', counts: { regressions } } }) as BuildRow;
     assert.equal(requestOutcome([build('passed', 0), build('passed', 0)]), 'passed');
     assert.equal(requestOutcome([build('passed', 1), build('infra')]), 'regressed');
     assert.equal(requestOutcome([build('passed', 1), build('failed')]), 'failed');

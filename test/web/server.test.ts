@@ -49,7 +49,7 @@ describe('web: status server', () => {
     assert.ok(row, 'the running request has a row in the queue');
     assert.match(row, /proposal <a href="https:\/\/code\.launchpad\.net\/~dave\/gcc-linaro\/%3Cb%3Ewip%3C\/b%3E">lp:~dave\/gcc-linaro\/&lt;b&gt;wip&lt;\/b&gt;<\/a>/);
     assert.doesNotMatch(page.text, /<b>wip<\/b>/);
-    assert.match(row, /data-backend="native" data-state="running"><span class="state state-running">running<\/span> <span class="time" title="build time">50m 00s<\/span>/);
+    assert.match(row, /data-backend="cbuild" data-state="running"><span class="state state-running">running<\/span> <span class="time" title="build time">50m 00s<\/span>/);
     assert.match(row, /data-backend="lava" data-state="queued"><span class="state state-queued">queued<\/span> <span class="time" title="waiting for a builder">waiting 1h 00m<\/span>/);
     assert.match(row, /<a href="http:\/\/lava\.example\/scheduler\/job\/42" class="job">LAVA job<\/a>/);
     assert.match(row, /<a href="http:\/\/cbuild\.example\/log\/make\.log" class="log">CBuild log<\/a>/, 'credentials are taken out of links');
