@@ -6,7 +6,8 @@
  * comment; the comment itself carries counts and the first regressions.
  */
 import type { CBuildClient } from '../cbuild/client.js';
-import { compareSums, formatCompareReport, parseSum, type Manifest } from '../results/index.js';
+import { compareSums, formatCompareReport, type Manifest } from '../results/index.js';
+import { fetchSumPair, pairSumFiles } from './results.js';
 import type { BuildComparison, BuildRow, RequestRow } from '../core/model.js';
 
 /** How many names of each kind a comment lists before pointing at the full diff. */
@@ -37,18 +38,13 @@ export async function compareWithBaseline(
   if (!mine) return { status: 'not-compared', reason: 'this build published no results' };
   if (!theirs) return { status: 'not-compared', reason: `the baseline build of ${base} published no results` };
 
-  const sums = async (dir: { jobName: string; resultDir: string }) =>
-    (await cbuild.listResultFiles(dir.jobName, dir.resultDir)).filter((f) => f.type === 'file' && /\.sum(\.xz)?$/.test(f.name)).map((f) => f.name);
-  const [myFiles, baseFiles] = await Promise.all([sums(mine), sums(theirs)]);
-  const byTool = (names: string[]) => new Map(names.map((n) => [n.replace(/\.xz$/, ''), n]));
-  const myByTool = byTool(myFiles);
-  const baseByTool = byTool(baseFiles);
-  if (myByTool.size === 0) return { status: 'not-compared', reason: 'this build published no .sum files' };
+  const files = await pairSumFiles(cbuild, theirs, mine);
+  if (files.both.length + files.onlySecond.length === 0) return { status: 'not-compared', reason: 'this build published no .sum files' };
 
   const counts = { regressions: 0, now_pass: 0, new_fail: 0, new_pass: 0, gone: 0, flaky: 0, already_tracked: 0 };
   const regressions: string[] = [];
   const newFailures: string[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = files.onlySecond.map(({ sumName }) => `${sumName} has no counterpart in the baseline`);
   const report: string[] = [
     'Difference in testsuite results between:',
     ` ${theirs.jobName} build ${theirs.resultDir}`,
@@ -56,20 +52,10 @@ export async function compareWithBaseline(
     ` ${mine.jobName} build ${mine.resultDir}`,
     '',
   ];
-  for (const [sumName, myFile] of myByTool) {
-    const baseFile = baseByTool.get(sumName);
-    if (!baseFile) {
-      warnings.push(`${sumName} has no counterpart in the baseline`);
-      continue;
-    }
-    const fetch = async (dir: { jobName: string; resultDir: string }, file: string) => {
-      const body = await cbuild.fetchResultFile(dir.jobName, dir.resultDir, file, { decompress: file.endsWith('.xz') });
-      if (!body) throw new Error(`${file} disappeared from ${dir.jobName}/${dir.resultDir}`);
-      return parseSum(body, { source: `${dir.resultDir}/${file}` });
-    };
+  for (const pair of files.both) {
     let before, after;
     try {
-      [before, after] = await Promise.all([fetch(theirs, baseFile), fetch(mine, myFile)]);
+      [before, after] = await fetchSumPair(cbuild, theirs, mine, pair);
     } catch (err) {
       return { status: 'not-compared', reason: `results could not be read: ${(err as Error).message}` };
     }
@@ -84,9 +70,9 @@ export async function compareWithBaseline(
     regressions.push(...result.regressions.map((c) => `${c.tool}: ${c.name}`));
     newFailures.push(...result.newFailures.map((c) => `${c.tool}: ${c.name}`));
     warnings.push(...result.warnings, ...[...before.warnings, ...after.warnings].map((w) => w.message));
-    report.push(`=== ${sumName} ===`, '', formatCompareReport(result, { before, after }), '');
+    report.push(`=== ${pair.sumName} ===`, '', formatCompareReport(result, { before, after }), '');
   }
-  for (const sumName of baseByTool.keys()) if (!myByTool.has(sumName)) warnings.push(`${sumName} of the baseline is missing from this build`);
+  for (const { sumName } of files.onlyFirst) warnings.push(`${sumName} of the baseline is missing from this build`);
 
   let diffUrl: string | null = null;
   try {
