@@ -20,7 +20,8 @@ Commands:
   cancel     cancel a build request and its unfinished jobs: cancel REQUEST-ID
   sandbox    run the whole bot against simulated Launchpad, CBuild and LAVA (no network needed)
   compare    compare two DejaGnu .sum files: compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
-  report     capacity and stability per backend and target: report [--since 7d|24h|30m] [--format text|json|csv]
+  report     capacity, stability, agreement and readiness per target: report [--since 7d|24h|30m] [--format text|json|csv]
+  flaky      flaky tests learned from rebuilds: flaky [--target T] [--branch B] [--format text|json|manifest]
 
 Common options:
   --config FILE   configuration file (default: ./bot.config.json)
@@ -129,6 +130,18 @@ async function main(argv: string[]): Promise<number> {
       const { reportCommand } = await import('./report/command.js');
       return reportCommand(
         { config: String(opts.config), since: String(opts.since), format: String(opts.format), verbose: Boolean(opts.verbose) },
+        io,
+      );
+    }
+    case 'flaky': {
+      const opts = parse(rest, { target: { type: 'string' }, branch: { type: 'string' }, format: { type: 'string', default: 'text' } });
+      if (opts.help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      const { flakyCommand } = await import('./report/flaky-command.js');
+      return flakyCommand(
+        { config: String(opts.config), target: opts.target as string | undefined, branch: opts.branch as string | undefined, format: String(opts.format) },
         io,
       );
     }

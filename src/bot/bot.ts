@@ -18,6 +18,7 @@ import { RequestMaker } from './requests.js';
 import { BuildRunner, type BuildBackends } from './builds.js';
 import { flushOutbox } from './outbox.js';
 import { compareWithBaseline } from './compare.js';
+import { recordTestAgreement } from './agreement.js';
 import { parseManifest, type Manifest } from '../results/index.js';
 import { readFileSync } from 'node:fs';
 import { NO_EVENTS, type BotEvents } from './events.js';
@@ -139,6 +140,7 @@ export class Bot {
     await this.applyRollout();
     await this.actOnBuilds(report);
     await this.compareFinishedBuilds(report);
+    report.errors += (await recordTestAgreement({ store, cbuild: this.deps.backends.cbuild, logger, now: () => this.now() })).errors;
     await this.queueDueComments(report);
 
     const flushed = await flushOutbox(
