@@ -59,6 +59,21 @@ export function agreementRate(rate: number | null): string {
   return rate === null ? '-' : `${(rate * 100).toFixed(2)}%`;
 }
 
+/** How many suspects of a target the text and the page show (JSON has them all). */
+export const SUSPECTS_SHOWN = 20;
+
+/** Per target, the suspects shown and how many more there are. */
+export function suspectsShown(suspects: readonly SuspectTest[]): Map<string, { shown: SuspectTest[]; more: number }> {
+  const out = new Map<string, { shown: SuspectTest[]; more: number }>();
+  for (const s of suspects) {
+    const entry = out.get(s.target) ?? { shown: [], more: 0 };
+    if (entry.shown.length < SUSPECTS_SHOWN) entry.shown.push(s);
+    else entry.more++;
+    out.set(s.target, entry);
+  }
+  return out;
+}
+
 /** How a suspect differed, e.g. "PASS on CBuild / FAIL on LAVA ×3". */
 export function describeSuspect(s: SuspectTest): string {
   return Object.entries(s.how).map(([how, n]) => `${how} ×${n}`).join(', ');
@@ -124,9 +139,12 @@ function formatText(report: StabilityReport): string {
     }
     if (agreement.suspects.length) {
       parts.push('', "Tests that differ on more than one revision (the build image's suspects):");
-      for (const s of agreement.suspects) {
-        const revisions = s.revisions.map((r) => `request ${r.requestId} ${r.branch} r${r.revno}`).join(', ');
-        parts.push(terminalSafe(`  ${s.target} ${s.tool}: ${s.name}: ${s.pairs} of ${s.of} revisions (${describeSuspect(s)}): ${revisions}`));
+      for (const [target, suspects] of suspectsShown(agreement.suspects)) {
+        for (const s of suspects.shown) {
+          const revisions = s.revisions.map((r) => `request ${r.requestId} ${r.branch} r${r.revno}`).join(', ');
+          parts.push(terminalSafe(`  ${s.target} ${s.tool}: ${s.name}: ${s.pairs} of ${s.of} revisions (${describeSuspect(s)}): ${revisions}`));
+        }
+        if (suspects.more) parts.push(`  ${target}: ${suspects.more} more (--format json lists them all)`);
       }
     }
   }

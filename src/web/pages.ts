@@ -6,7 +6,7 @@
 import { formatDuration } from '../core/report.js';
 import type { Backend, TestSummary } from '../core/model.js';
 import { OUTCOMES, ALL_TARGETS } from '../report/capacity.js';
-import { BACKEND_LABEL, agreementRate, describeDifference, describeForecast, describeSuspect, duration, percent } from '../report/format.js';
+import { BACKEND_LABEL, agreementRate, describeDifference, describeForecast, describeSuspect, duration, percent, suspectsShown } from '../report/format.js';
 import type { StabilityReport } from '../report/report.js';
 import { histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
 import { html, link, type Html } from './html.js';
@@ -205,8 +205,10 @@ function agreement(report: StabilityReport): Html {
 <h3>Tests that differ on more than one revision</h3>
 ${suspects.length === 0
   ? html`<p>None: no test differed between CBuild and LAVA on more than one revision of a target.</p>`
-  : html`<table id="suspects"><thead><tr><th>target</th><th>tool</th><th>test</th><th>revisions</th><th>how</th><th>on</th></tr></thead><tbody>${suspects.map(
-      (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td>${s.tool}</td><td><code>${s.name}</code></td><td class="num">${s.pairs} of ${s.of}</td><td>${describeSuspect(s)}</td><td>${s.revisions.map((r) => html`request ${r.requestId} lp:${r.branch} r${r.revno}<br>`)}</td></tr>`,
+  : html`<table id="suspects"><thead><tr><th>target</th><th>tool</th><th>test</th><th>revisions</th><th>how</th><th>on</th></tr></thead><tbody>${[...suspectsShown(suspects)].map(
+      ([target, { shown, more }]) => html`${shown.map(
+        (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td>${s.tool}</td><td><code>${s.name}</code></td><td class="num">${s.pairs} of ${s.of}</td><td>${describeSuspect(s)}</td><td>${s.revisions.map((r) => html`request ${r.requestId} lp:${r.branch} r${r.revno}<br>`)}</td></tr>`,
+      )}${more ? html`<tr data-target="${target}"><td>${target}</td><td colspan="5" class="muted">${more} more: /api/capacity lists them all</td></tr>` : ''}`,
     )}</tbody></table>`}`;
 }
 

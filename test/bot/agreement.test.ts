@@ -9,7 +9,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startHarness, cycleUntil, type Harness } from '../e2e/harness.js';
 import type { WiredBot } from '../../src/bot/wiring.js';
-import { comparisonManifest } from '../../src/bot/agreement.js';
+import { compareTestByTest, comparisonManifest } from '../../src/bot/agreement.js';
+import { CBuildClient } from '../../src/cbuild/client.js';
+import { CBuildSimulator } from '../../src/cbuild/simulator.js';
+import type { BuildRow } from '../../src/core/model.js';
+import { HttpClient } from '../../src/http/client.js';
+import type { PendingComparison } from '../../src/store/test-comparisons.js';
 import { projectRoot } from '../../src/config/config.js';
 import { compareSums, parseManifest, parseSum, renderSum } from '../../src/results/index.js';
 import { learnFlakyTests } from '../../src/report/flaky.js';
@@ -176,5 +181,56 @@ describe('bot: test-by-test agreement and flaky tests through the simulators', f
     assert.equal(merged?.source, 'trunk.xfail and learned flaky tests');
     const native = await comparisonManifest(wired.store, { flaky: { learned: true, minFlips: 1 } }, { ...scope, backend: 'native' }, undefined);
     assert.equal(native, undefined, 'nothing was learned for CBuild');
+  });
+});
+
+describe('bot: comparing two builds test by test on the results host', function () {
+  this.timeout(30_000);
+  let sim: CBuildSimulator;
+  let cbuild: CBuildClient;
+  const JOB = 'gcc-linaro+bzr9~ivy~image~r9';
+  const DIRS = { native: 'armv7l-precise-cbuild461-ursa1-cortexa9hfr1', lava: 'armv7l-precise-cbuild461-panda-es-01-cortexa9hfr1', again: 'armv7l-precise-cbuild461-ursa2-cortexa9hfr1' };
+  const gcc = (pr1: 'PASS' | 'FAIL') => renderSum({ tool: 'gcc', results: [{ status: pr1, name: 'gcc.dg/pr1.c (test for excess errors)' }, { status: 'PASS', name: 'gcc.dg/pr2.c (test for excess errors)' }] });
+  const gxx = renderSum({ tool: 'g++', results: [{ status: 'PASS', name: 'g++.dg/a.C (test for excess errors)' }, { status: 'FAIL', name: 'g++.dg/b.C execution test' }, { status: 'UNSUPPORTED', name: 'g++.dg/c.C' }] });
+
+  before(async () => {
+    sim = new CBuildSimulator({ toolchain: { build: () => ({ result: 'pass', durationMs: 1, files: {} }) }, hosts: [] });
+    await sim.start();
+    cbuild = new CBuildClient({ schedulerUrl: sim.schedulerUrl, resultsUrl: sim.resultsUrl, http: new HttpClient({ retries: 0 }) });
+    await cbuild.uploadResultFile(JOB, DIRS.native, 'gcc.sum', gcc('PASS'));
+    await cbuild.uploadResultFile(JOB, DIRS.native, 'g++.sum', gxx);
+    await cbuild.uploadResultFile(JOB, DIRS.lava, 'gcc.sum', gcc('FAIL'));
+    await cbuild.uploadResultFile(JOB, DIRS.again, 'gcc.sum', Buffer.from([0, 1, 2, 0xff, 0]));
+  });
+  after(() => sim.close());
+
+  let id = 0;
+  const build = (backend: 'native' | 'lava', dir: string | null): BuildRow =>
+    ({ id: ++id, target: 'a9hf', backend, state: 'passed', results_url: dir ? cbuild.resultDirUrl(JOB, dir) : null, finished_at: null, updated_at: '2026-03-10T00:00:00.000Z' }) as BuildRow;
+  const pair = (kind: PendingComparison['kind'], first: BuildRow, second: BuildRow): PendingComparison => ({ kind, first, second, targetBranch: TRUNK, revisionId: 'r9' });
+
+  it('counts every result of a .sum file LAVA did not publish as differing', async () => {
+    const outcome = await compareTestByTest(cbuild, pair('backends', build('native', DIRS.native), build('lava', DIRS.lava)));
+    assert.equal(outcome.status, 'compared');
+    if (outcome.status !== 'compared') return;
+    // gcc.sum: 2 results, pr1.c differs; g++.sum (2 PASS/FAIL results) only on CBuild.
+    assert.deepEqual([outcome.tests, outcome.total, outcome.differences.map((d) => d.name)], [4, 3, ['gcc.dg/pr1.c (test for excess errors)']]);
+    assert.deepEqual(outcome.warnings, ['g++.sum is missing on LAVA: its 2 results count as differing']);
+  });
+
+  it('only warns about a .sum file missing from a rebuild: an unfinished run says nothing about a test', async () => {
+    const outcome = await compareTestByTest(cbuild, pair('rebuild', build('native', DIRS.native), build('native', DIRS.lava)));
+    assert.equal(outcome.status, 'compared');
+    if (outcome.status !== 'compared') return;
+    assert.deepEqual([outcome.tests, outcome.total, outcome.warnings], [2, 1, ['g++.sum is missing on the later build']]);
+  });
+
+  it('says why a pair cannot be compared', async () => {
+    assert.deepEqual(await compareTestByTest(cbuild, pair('backends', build('native', DIRS.native), build('lava', null))), { status: 'not-compared', reason: 'LAVA published no results' });
+    const garbled = await compareTestByTest(cbuild, pair('rebuild', build('native', DIRS.native), build('native', DIRS.again)));
+    assert.equal(garbled.status, 'not-compared');
+    assert.match(garbled.status === 'not-compared' ? garbled.reason : '', /^results could not be read: .*gcc\.sum/);
+    const empty = await compareTestByTest(cbuild, pair('backends', build('native', 'armv7l-precise-cbuild461-ursa9-cortexa9hfr1'), build('lava', 'armv7l-precise-cbuild461-ursa8-cortexa9hfr1')));
+    assert.equal(empty.status === 'not-compared' ? empty.reason : empty.status, 'neither build published .sum files');
   });
 });

@@ -11,7 +11,7 @@ import { computeCapacity, type CapacityRow } from '../../src/report/capacity.js'
 import { computeAgreement, countDifferences } from '../../src/report/agreement.js';
 import { summarizeDevicePool } from '../../src/report/devices.js';
 import { buildReport } from '../../src/report/report.js';
-import { formatReport } from '../../src/report/format.js';
+import { formatReport, SUSPECTS_SHOWN, suspectsShown } from '../../src/report/format.js';
 import { durationStats } from '../../src/report/stats.js';
 import { parseDuration, windowEndingAt } from '../../src/report/window.js';
 import { seedKnownBuilds, storeHasShadowColumn } from './fixture.js';
@@ -147,6 +147,12 @@ describe('report: capacity, stability and agreement', () => {
     assert.equal(json.capacity.length, 6);
     assert.equal(json.agreement.pairs.length, 5);
     assert.equal(json.lavaDevices.pool.types[0].pendingJobs, 4);
+  });
+
+  it('shows at most SUSPECTS_SHOWN suspects of a target in text, and says how many more the JSON has', () => {
+    const suspects = Array.from({ length: SUSPECTS_SHOWN + 2 }, (_, i) => ({ target: 'a9hf', tool: 'gcc', name: `t${i}`, pairs: 2, of: 2, how: {}, revisions: [] }));
+    const shown = suspectsShown([...suspects, { ...suspects[0]!, target: 'x86_64' }]);
+    assert.deepEqual([...shown].map(([t, s]) => [t, s.shown.length, s.more]), [['a9hf', SUSPECTS_SHOWN, 2], ['x86_64', 1, 0]]);
   });
 
   it('says when nothing ended in the window and when LAVA did not answer', () => {
