@@ -28,6 +28,8 @@ export interface AgreementContext {
 
 /** How many pairs one cycle compares (each fetches two sets of `.sum` files); the rest wait for the next cycle. */
 const PAIRS_PER_CYCLE = 10;
+/** How many waiting pairs a cycle looks at, so that pairs failing again and again (a results host refusing them) never hold up the others. */
+const CANDIDATES_PER_CYCLE = 50;
 
 const SIDES: Record<PendingComparison['kind'], readonly [string, string]> = {
   backends: ['CBuild', 'LAVA'],
@@ -39,7 +41,7 @@ export async function recordTestAgreement(ctx: AgreementContext): Promise<{ comp
   const comparisons = new TestComparisons(ctx.store);
   let pending: PendingComparison[];
   try {
-    pending = await comparisons.pending(PAIRS_PER_CYCLE);
+    pending = await comparisons.pending(CANDIDATES_PER_CYCLE);
   } catch (err) {
     ctx.logger.error('cannot list builds to compare test by test', { error: err });
     return { compared: 0, errors: 1 };
@@ -47,6 +49,7 @@ export async function recordTestAgreement(ctx: AgreementContext): Promise<{ comp
   let compared = 0;
   let errors = 0;
   for (const pair of pending) {
+    if (compared === PAIRS_PER_CYCLE) break;
     try {
       const outcome = await compareTestByTest(ctx.cbuild, pair);
       await comparisons.record(pair, outcome, ctx.now());

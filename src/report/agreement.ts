@@ -244,11 +244,12 @@ export function computeAgreement(
 
 /** The tests of one target that differed in more than one pair, most often first. */
 function suspectsOf(target: string, pairs: readonly AgreementPair[]): SuspectTest[] {
-  const compared = pairs.filter((p) => p.testByTest?.status === 'compared');
+  const compared = pairs.flatMap((p) => (p.testByTest?.status === 'compared' ? [{ pair: p, listed: p.testByTest.listed }] : []));
   const byTest = new Map<string, SuspectTest>();
-  for (const p of [...compared].reverse()) {
+  // Oldest pair first, so each suspect's revisions read in order.
+  for (const { pair, listed } of [...compared].reverse()) {
     const seen = new Set<string>();
-    for (const d of p.testByTest!.status === 'compared' ? p.testByTest!.listed : []) {
+    for (const d of listed) {
       const key = `${d.tool}\u0000${d.name}`;
       let s = byTest.get(key);
       if (!s) byTest.set(key, (s = { target, tool: d.tool, name: d.name, pairs: 0, of: compared.length, how: {}, revisions: [] }));
@@ -256,10 +257,9 @@ function suspectsOf(target: string, pairs: readonly AgreementPair[]): SuspectTes
       if (seen.has(key)) continue;
       seen.add(key);
       s.pairs++;
-      s.revisions.push({ requestId: p.requestId, branch: p.branch, revno: p.revno });
+      s.revisions.push({ requestId: pair.requestId, branch: pair.branch, revno: pair.revno });
     }
   }
-  return [...byTest.values()]
-    .filter((s) => s.pairs > 1)
-    .sort((a, b) => b.pairs - a.pairs || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...byTest.values()].filter((s) => s.pairs > 1).sort((a, b) => b.pairs - a.pairs || byBytes(a.tool, b.tool) || byBytes(a.name, b.name));
 }
