@@ -113,16 +113,28 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
   }
 
   let readinessAt = -Infinity;
-  /** Sets the readiness gauges from the default window's report when they are older than READINESS_REFRESH_MS; a failure keeps the old ones. */
+  let refreshing: Promise<void> | null = null;
+  /**
+   * Recomputes the readiness gauges from the default window's report when
+   * they are older than READINESS_REFRESH_MS. Only the first scrape waits for
+   * them; later ones are answered at once while they refresh (asking LAVA can
+   * take seconds). A failure keeps the old gauges.
+   */
   async function refreshReadiness(metrics: Metrics, now: Date): Promise<void> {
-    if (now.getTime() - readinessAt < READINESS_REFRESH_MS) return;
-    try {
-      const computed = await gatherReport(opts.store, windowEndingAt(now, DEFAULT_WINDOW), { lava: opts.lava, settings: settings() });
-      metrics.recordReadiness(computed.readiness);
-      readinessAt = now.getTime();
-    } catch (err) {
-      logger.warn('readiness metrics not updated', { error: err });
+    if (!refreshing && now.getTime() - readinessAt >= READINESS_REFRESH_MS) {
+      refreshing = (async () => {
+        try {
+          const computed = await gatherReport(opts.store, windowEndingAt(now, DEFAULT_WINDOW), { lava: opts.lava, settings: settings() });
+          metrics.recordReadiness(computed.readiness);
+          readinessAt = now.getTime();
+        } catch (err) {
+          logger.warn('readiness metrics not updated', { error: err });
+        } finally {
+          refreshing = null;
+        }
+      })();
     }
+    if (readinessAt === -Infinity && refreshing) await refreshing;
   }
 
   async function route(method: string, url: URL): Promise<Answer> {

@@ -74,9 +74,11 @@ describe('web: metrics', () => {
   it('serves the readiness verdict per target and criterion as gauges, judged with the config in force', async () => {
     const metrics = new Metrics({ processMetrics: false });
     const config = { targets: { a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: 'panda-es', template: 't' } } }, readiness: { ...defaultReadiness(), maxInfraPerAttempt: 0.6 } };
-    const server = await startStatusServer({ store, listen: '127.0.0.1:0', metrics, logger: silentLogger, clock: () => new Date('2026-03-10T12:00:00.000Z'), config: () => config });
+    let now = new Date('2026-03-10T12:00:00.000Z');
+    const server = await startStatusServer({ store, listen: '127.0.0.1:0', metrics, logger: silentLogger, clock: () => now, config: () => config });
+    const scrape = async () => (await fetch(`${server.url}metrics`)).text();
     try {
-      const text = await (await fetch(`${server.url}metrics`)).text();
+      const text = await scrape();
       const has = (line: string) => assert.ok(text.split('\n').includes(line), `missing: ${line}`);
       has('cbuild_bot_lava_ready{target="a9hf"} 0');
       has('cbuild_bot_lava_ready{target="x86_64"} 0');
@@ -85,6 +87,16 @@ describe('web: metrics', () => {
       has('cbuild_bot_lava_readiness_value{target="a9hf",criterion="infra"} 0.6');
       has('cbuild_bot_lava_readiness_met{target="a9hf",criterion="agreement"} 0');
       assert.doesNotMatch(text, /cbuild_bot_lava_readiness_value\{target="a9hf",criterion="agreement"\}/, 'nothing compared test by test: no value');
+
+      // A stricter config (SIGHUP): within a minute the gauges stay; after it, a scrape starts a refresh and the next one sees it.
+      config.readiness = { ...config.readiness, maxInfraPerAttempt: 0.5 };
+      const met = 'cbuild_bot_lava_readiness_met{target="a9hf",criterion="infra"}';
+      assert.ok((await scrape()).includes(`${met} 1`));
+      now = new Date(now.getTime() + 61_000);
+      await scrape();
+      let after = '';
+      for (let i = 0; i < 50 && !after.includes(`${met} 0`); i++) after = await scrape();
+      assert.ok(after.includes(`${met} 0`), 'refreshed after a minute');
     } finally {
       await server.close();
     }
