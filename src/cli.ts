@@ -204,7 +204,7 @@ and prints what it holds. Restore by stopping the bot and putting FILE in the da
   },
   report: {
     synopsis: '[--config FILE] [--since 7d|24h|30m|2w] [--format text|json|csv]',
-    summary: 'capacity and stability per backend and target',
+    summary: 'capacity, stability, agreement and readiness per backend and target',
     help: `Prints capacity and stability figures per backend and target from the database (and LAVA's device
 pool, when LAVA answers); progress goes to stderr.
 
@@ -216,6 +216,28 @@ pool, when LAVA answers); progress goes to stderr.
     run: async (values, _p, log) => {
       const { reportCommand } = await import('./report/command.js');
       return reportCommand({ config: String(values.config), since: String(values.since), format: String(values.format), log }, io);
+    },
+  },
+  flaky: {
+    synopsis: '[--config FILE] [--target T] [--branch B] [--format text|json|manifest]',
+    summary: 'the flaky tests learned from builds of the same revision',
+    help: `Prints the tests whose result changed between builds of the same revision, target and backend
+(dailies, rebuilds, baselines shared by proposals), per target branch: flaky evidence, not
+regressions. --format manifest prints them in the validate_failures.py format the bot reads
+(flakyManifests), so a list can be reviewed and kept.
+
+  --target NAME          only this target of the config
+  --branch B             only this target branch: a bzr branch's unique name (~owner/project/name) or a
+                         git repository's and its ref (~owner/project/+git/name:refs/heads/master)
+  --format FORMAT        text, json or manifest (default: text)`,
+    options: { target: { type: 'string' }, branch: { type: 'string' }, format: { type: 'string', default: 'text' } },
+    config: true,
+    run: async (values) => {
+      const { flakyCommand } = await import('./report/flaky-command.js');
+      return flakyCommand(
+        { config: String(values.config), target: values.target as string | undefined, branch: values.branch as string | undefined, format: String(values.format) },
+        io,
+      );
     },
   },
   sandbox: {

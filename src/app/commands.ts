@@ -46,7 +46,7 @@ export async function runConfiguredCommand(
     const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests(), events: allEvents(metrics, health) });
     let server;
     try {
-      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger });
+      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger, config: () => wired.bot.currentConfig });
     } catch (err) {
       await wired.close();
       throw new Error(`http.listen ${config.http.listen}: cannot serve the status page: ${(err as Error).message}`);

@@ -28,6 +28,7 @@ import { flushOutbox } from './outbox.js';
 import { compareWithBaseline } from './compare.js';
 import { Guard } from './guard.js';
 import type { CycleContext } from './context.js';
+import { comparisonManifest, recordTestAgreement } from './agreement.js';
 import { NO_EVENTS, type BotEvents } from './events.js';
 
 export interface BotDeps {
@@ -162,6 +163,9 @@ export class Bot {
     await step('apply the rollout', () => this.applyRollout(ctx));
     await step('act on builds', () => this.actOnBuilds(ctx, report));
     await step('compare with baselines', () => this.compareFinishedBuilds(ctx, report));
+    await step('compare tests across backends and rebuilds', async () => {
+      report.compared += await recordTestAgreement(ctx);
+    });
     await step('queue comments', () => this.queueDueComments(ctx, report));
     await step('flush the outbox', async () => {
       const flushed = await flushOutbox(ctx, {
@@ -300,7 +304,9 @@ export class Bot {
     const builds = await store.buildsOfRequests(requests.map((r) => r.id));
     for (const { build, baseline, baseRequest } of planComparisons(requests, builds)) {
       await guard.item('compare with baseline', { build: build.submit_key }, async () => {
-        const manifest = baseRequest ? this.manifestFor(baseRequest) : undefined;
+        const manifest = baseRequest
+          ? await comparisonManifest(store, this.config, { targetBranch: sourceKey(baseRequest.source), target: build.target, backend: build.backend }, this.manifestFor(baseRequest))
+          : undefined;
         const comparison = await compareWithBaseline(ctx.results, build, baseline, baseRequest, this.config.results, manifest, (err) =>
           guard.failed('publish the full diff', { build: build.submit_key }, err, 'cbuild'),
         );

@@ -10,7 +10,7 @@ import type { CBuildClient } from '../cbuild/client.js';
 import { compareSums, formatCompareReport, type Manifest } from '../results/index.js';
 import type { BuildComparison, BuildRow, RequestRow } from '../core/model.js';
 import { vcsFor } from '../vcs/index.js';
-import { fetchSum, sumFiles, type ResultLimits } from './results.js';
+import { fetchSumPair, pairSumFiles, type ResultLimits } from './results.js';
 
 /** How many names of each kind a comment lists before pointing at the full diff. */
 export const LISTED_NAMES = 10;
@@ -50,13 +50,14 @@ export async function compareWithBaseline(
   if (!mine) return { status: 'not-compared', reason: 'this build published no results' };
   if (!theirs) return { status: 'not-compared', reason: `the baseline build of ${base} published no results` };
 
-  const [myByTool, baseByTool] = await Promise.all([sumFiles(results, mine), sumFiles(results, theirs)]);
-  if (myByTool.size === 0) return { status: 'not-compared', reason: 'this build published no .sum files' };
+  const files = await pairSumFiles(results, theirs, mine);
+  if (files.both.length + files.onlySecond.length === 0) return { status: 'not-compared', reason: 'this build published no .sum files' };
 
   const counts = { regressions: 0, now_pass: 0, new_fail: 0, new_pass: 0, gone: 0, flaky: 0, already_tracked: 0 };
   const regressions: string[] = [];
   const newFailures: string[] = [];
-  const warnings: string[] = [];
+  const flaky: string[] = [];
+  const warnings: string[] = files.onlySecond.map(({ sumName }) => `${sumName} has no counterpart in the baseline`);
   const report: string[] = [
     'Difference in testsuite results between:',
     ` ${theirs.jobName} build ${theirs.resultDir}`,
@@ -64,15 +65,10 @@ export async function compareWithBaseline(
     ` ${mine.jobName} build ${mine.resultDir}`,
     '',
   ];
-  for (const [sumName, myFile] of myByTool) {
-    const baseFile = baseByTool.get(sumName);
-    if (!baseFile) {
-      warnings.push(`${sumName} has no counterpart in the baseline`);
-      continue;
-    }
+  for (const pair of files.both) {
     let before, after;
     try {
-      [before, after] = await Promise.all([fetchSum(results, theirs, baseFile, limits), fetchSum(results, mine, myFile, limits)]);
+      [before, after] = await fetchSumPair(results, theirs, mine, pair, limits);
     } catch (err) {
       return { status: 'not-compared', reason: `results could not be read: ${(err as Error).message}` };
     }
@@ -86,10 +82,11 @@ export async function compareWithBaseline(
     counts.already_tracked += result.alreadyTracked.length;
     regressions.push(...result.regressions.map((c) => `${c.tool}: ${c.name}`));
     newFailures.push(...result.newFailures.map((c) => `${c.tool}: ${c.name}`));
+    flaky.push(...result.flaky.map((c) => `${c.tool}: ${c.name}`));
     warnings.push(...result.warnings, ...before.warnings.map((w) => `baseline ${w.message}`), ...after.warnings.map((w) => w.message));
-    report.push(`=== ${sumName} ===`, '', formatCompareReport(result, { before, after }), '');
+    report.push(`=== ${pair.sumName} ===`, '', formatCompareReport(result, { before, after }), '');
   }
-  for (const sumName of baseByTool.keys()) if (!myByTool.has(sumName)) warnings.push(`${sumName} of the baseline is missing from this build`);
+  for (const { sumName } of files.onlyFirst) warnings.push(`${sumName} of the baseline is missing from this build`);
 
   let diffUrl: string | null = null;
   try {
@@ -104,6 +101,7 @@ export async function compareWithBaseline(
     counts,
     regressions: regressions.slice(0, LISTED_NAMES),
     newFailures: newFailures.slice(0, LISTED_NAMES),
+    flaky: flaky.slice(0, LISTED_NAMES),
     diffUrl,
     warnings: [...new Set(warnings)].slice(0, LISTED_NAMES),
   };

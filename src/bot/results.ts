@@ -1,8 +1,10 @@
 /**
  * Test results of a finished build: the DejaGnu `.sum` files in its result
- * directory on the CBuild results host, fetched within the configured limits
- * (a small `.sum.xz` can decompress to gigabytes), parsed and counted per
- * tool. Every problem names the file and the limit it broke.
+ * directory on the CBuild results host. One place lists, pairs and fetches
+ * them — for the counts of a build, its comparison with the baseline and the
+ * test-by-test comparisons of two builds of the same revision — within the
+ * configured limits (a small `.sum.xz` can decompress to gigabytes); every
+ * problem names the file and the limit it broke.
  */
 import type { CBuildClient } from '../cbuild/client.js';
 import { parseSum, summarizeCounts, type SumFile } from '../results/sum.js';
@@ -47,6 +49,32 @@ export async function fetchSum(results: CBuildClient, dir: ResultDir, file: stri
   const long = longLineProblem(body, limits.maxLineBytes);
   if (long) throw new Error(`${file}: ${long} (results.maxLineBytes)`);
   return parseSum(body, { source: `${dir.resultDir}/${file}` });
+}
+
+/** A `.sum` file by its plain name (`gcc.sum`) and the file that holds it (`gcc.sum.xz`). */
+export interface SumFileName {
+  sumName: string;
+  file: string;
+}
+
+/** The `.sum` files of two result directories matched by tool: those in both, and those in one only. */
+export async function pairSumFiles(
+  results: CBuildClient,
+  first: ResultDir,
+  second: ResultDir,
+): Promise<{ both: Array<{ sumName: string; first: string; second: string }>; onlyFirst: SumFileName[]; onlySecond: SumFileName[] }> {
+  const [a, b] = await Promise.all([sumFiles(results, first), sumFiles(results, second)]);
+  const only = (of: Map<string, string>, other: Map<string, string>) => [...of].filter(([sumName]) => !other.has(sumName)).map(([sumName, file]) => ({ sumName, file }));
+  return {
+    both: [...b].filter(([sumName]) => a.has(sumName)).map(([sumName, file]) => ({ sumName, first: a.get(sumName)!, second: file })),
+    onlyFirst: only(a, b),
+    onlySecond: only(b, a),
+  };
+}
+
+/** Fetches a matched pair. */
+export function fetchSumPair(results: CBuildClient, first: ResultDir, second: ResultDir, pair: { first: string; second: string }, limits: ResultLimits): Promise<[SumFile, SumFile]> {
+  return Promise.all([fetchSum(results, first, pair.first, limits), fetchSum(results, second, pair.second, limits)]);
 }
 
 /** Null when the directory holds no `.sum` files (a build that broke before testing). */

@@ -39,6 +39,25 @@ export interface RolloutConfig extends RolloutSetting {
 /** A daily build of a bzr branch tip (`lp:project[/series]`, `lp:~owner/project/name`) or a git ref (default: the repository's default branch). */
 export type DailyConfig = ({ branch: string } | { repository: string; ref?: string }) & { schedule: string };
 
+/** A LAVA duration against native's: at most these multiples of native's median and p90, or at most `graceSeconds`. */
+export interface RatioThreshold {
+  maxMedianRatio: number;
+  maxP90Ratio: number;
+  graceSeconds: number;
+}
+
+/** Thresholds of the readiness verdict per target (documented in bot.config.schema.json). */
+export interface ReadinessConfig {
+  minPairs: number;
+  minAgreement: number;
+  maxOutcomeMismatch: number;
+  maxInfraPerAttempt: number;
+  queueWait: RatioThreshold;
+  buildTime: RatioThreshold;
+  minThroughputRatio: number;
+  minHeadroom: number;
+}
+
 export interface BotConfig {
   launchpad: {
     serviceRoot: string;
@@ -63,6 +82,9 @@ export interface BotConfig {
   uncertainty: { settleSeconds: number; firstCheckSeconds: number };
   comments: { maxRefusals: number };
   results: { maxFileBytes: number; maxLineBytes: number };
+  /** `learned`: the flaky tests learned from rebuilds count as a manifest in comparisons. */
+  flaky: { learned: boolean; minFlips: number };
+  readiness: ReadinessConfig;
   schedule: string;
   database: string;
   /** `listen`: host:port of the status page, JSON API and /metrics. */
@@ -94,6 +116,13 @@ let cachedSchema: Schema | undefined;
 export function configSchema(): Schema {
   cachedSchema ??= JSON.parse(readFileSync(join(projectRoot(), 'bot.config.schema.json'), 'utf8')) as Schema;
   return cachedSchema;
+}
+
+/** The readiness thresholds' defaults, as the schema documents them (for pages and reports without a config). */
+export function defaultReadiness(): ReadinessConfig {
+  const value = {};
+  validate((configSchema().properties as Record<string, Schema>).readiness, value);
+  return value as ReadinessConfig;
 }
 
 /** Expands `~/` and resolves relative paths against `base`. */

@@ -223,6 +223,8 @@ export type BuildComparison =
       regressions: string[];
       /** The first new FAILs by name (not regressions, but need a look). */
       newFailures: string[];
+      /** The first flips of known-flaky tests by name (configured or learned manifests): never counted as regressions. */
+      flaky?: string[];
       diffUrl: string | null;
       /** Problems with the results files (truncated, garbled): the comparison may be incomplete. */
       warnings: string[];

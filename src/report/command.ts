@@ -1,4 +1,4 @@
-/** `cbuild-bot report`: the capacity and stability figures on the terminal, progress on stderr. */
+/** `cbuild-bot report`: the capacity and stability figures, agreement and readiness on the terminal, progress on stderr. */
 import { loadConfig, readLavaToken } from '../config/config.js';
 import { HttpClient } from '../http/client.js';
 import { LavaClient } from '../lava/client.js';
@@ -7,6 +7,7 @@ import { redact } from '../secrets.js';
 import { Store } from '../store/store.js';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from './format.js';
 import { gatherReport } from './gather.js';
+import { reportSettings } from './report.js';
 import { windowEndingAt } from './window.js';
 
 export interface ReportOptions {
@@ -32,7 +33,7 @@ export async function reportCommand(
   const lava = new LavaClient({ url: config.lava.url, user: config.lava.user, token: readLavaToken(config), http, logger });
   const store = await Store.open(config.database);
   try {
-    const report = await gatherReport(store, window, { lava, progress: (step) => io.stderr.write(redact(`report: ${step}\n`)) });
+    const report = await gatherReport(store, window, { lava, settings: reportSettings(config), progress: (step) => io.stderr.write(redact(`report: ${step}\n`)) });
     io.stdout.write(formatReport(report, opts.format as ReportFormat));
     return 0;
   } finally {

@@ -1,8 +1,15 @@
-/** `cbuild-bot report` output: plain-text tables, JSON, or CSV of the per-backend/target figures. */
-import { formatDuration, textTable } from '../core/report.js';
+/**
+ * `cbuild-bot report` output: plain-text tables, JSON, or CSV of the
+ * per-backend/target figures, the agreement of the backends, and per target
+ * the readiness verdict and the forecast.
+ */
+import { textTable } from '../core/report.js';
+import { duration, percent } from './stats.js';
 import type { Backend } from '../core/model.js';
-import type { AgreementPair } from './agreement.js';
+import type { AgreementPair, SuspectTest } from './agreement.js';
 import type { CapacityRow } from './capacity.js';
+import type { Forecast } from './forecast.js';
+import { CRITERIA } from './readiness.js';
 import type { StabilityReport } from './report.js';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
@@ -10,13 +17,15 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'csv'];
 
 export const BACKEND_LABEL: Record<Backend, string> = { cbuild: 'CBuild', lava: 'LAVA' };
 
-export function percent(share: number | null): string {
-  return share === null ? '-' : `${(share * 100).toFixed(1)}%`;
+export { percent, duration };
+
+/** Test names come from builds: on a terminal their control characters show as `\u001b` escapes and never act. */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function duration(ms: number | null): string {
-  return ms === null ? '-' : formatDuration(ms);
-}
+/** How many differing tests a one-line description names. */
+const NAMED_DIFFERENCES = 3;
 
 /** "20 s", "45 min", "3 h": a period in round words. */
 export function period(ms: number): string {
@@ -30,18 +39,66 @@ export function throughputText(row: Pick<CapacityRow, 'ranToAnEnd' | 'throughput
   return row.throughputPerDay === null ? `${row.ranToAnEnd} in the last ${period(observedMs)}` : `${row.throughputPerDay.toFixed(2)}/day`;
 }
 
-/** One line saying where a pair differs, e.g. "gcc FAIL 3 (CBuild) vs 5 (LAVA)". */
+/**
+ * One line saying where a pair differs: the tests that differ test by test
+ * (e.g. "gcc: gcc.dg/pr1.c (PASS on CBuild / FAIL on LAVA)") and the counts
+ * that differ (e.g. "gcc FAIL 3 (CBuild) vs 5 (LAVA)").
+ */
 export function describeDifference(pair: AgreementPair): string {
+  const t = pair.testByTest;
   switch (pair.verdict) {
-    case 'tests-differ':
-      return pair.differences.map((d) => `${d.tool} ${d.result} ${d.cbuild} (CBuild) vs ${d.lava} (LAVA)`).join('; ');
+    case 'tests-differ': {
+      const parts: string[] = [];
+      if (t?.status === 'compared' && t.differences > 0) {
+        const named = t.listed.slice(0, NAMED_DIFFERENCES).map((d) => `${d.tool}: ${d.name} (${d.how})`);
+        parts.push(`${t.differences} of ${t.tests} test results differ: ${named.join('; ')}${t.differences > named.length ? '; …' : ''}`);
+      }
+      parts.push(...pair.differences.map((d) => `${d.tool} ${d.result} ${d.cbuild} (CBuild) vs ${d.lava} (LAVA)`));
+      return parts.join('; ');
+    }
     case 'outcome-differs':
       return `CBuild ${pair.cbuild.state}, LAVA ${pair.lava.state}`;
     case 'not-comparable':
       return pair.reason ?? 'not comparable';
     case 'agree':
-      return pair.cbuild.state === 'failed' ? 'both failed to build' : 'same test counts';
+      if (pair.cbuild.state === 'failed') return 'both failed to build';
+      if (t?.status === 'compared') return `same test counts, and the same ${t.tests} results test by test`;
+      return t?.status === 'not-compared' ? `same test counts (not compared test by test: ${t.reason})` : 'same test counts';
   }
+}
+
+/** A test-by-test agreement rate: two decimals, since it lives close to 100%. */
+export function agreementRate(rate: number | null): string {
+  return rate === null ? '-' : `${(rate * 100).toFixed(2)}%`;
+}
+
+/** How many suspects of a target the text and the page show (JSON has them all). */
+export const SUSPECTS_SHOWN = 20;
+
+/** Per target, the suspects shown and how many more there are. */
+export function suspectsShown(suspects: readonly SuspectTest[]): Map<string, { shown: SuspectTest[]; more: number }> {
+  const out = new Map<string, { shown: SuspectTest[]; more: number }>();
+  for (const s of suspects) {
+    const entry = out.get(s.target) ?? { shown: [], more: 0 };
+    if (entry.shown.length < SUSPECTS_SHOWN) entry.shown.push(s);
+    else entry.more++;
+    out.set(s.target, entry);
+  }
+  return out;
+}
+
+/** How a suspect differed, e.g. "PASS on CBuild / FAIL on LAVA ×3". */
+export function describeSuspect(s: SuspectTest): string {
+  return Object.entries(s.how).map(([how, n]) => `${how} ×${n}`).join(', ');
+}
+
+/** The forecast in one line, e.g. "2 panda-es devices: 45.0% busy, wait median 0s, p90 1h 00m". */
+export function describeForecast(f: Forecast | null): string {
+  if (!f) return '-';
+  if (f.unavailable) return `no forecast: ${f.unavailable}`;
+  const shared = f.sharedBy.length > 1 ? ` (shared with ${f.sharedBy.filter((t) => t !== f.target).join(', ')})` : '';
+  const full = f.utilisation !== null && f.utilisation >= 1 ? ': the pool cannot keep up' : '';
+  return `${f.arrivals} native build(s) (${f.arrivalsPerHour.toFixed(2)}/h) on ${f.devices} ${f.deviceType} device(s)${shared}: ${percent(f.utilisation)} busy${full}, wait median ${duration(f.wait.median)}, p90 ${duration(f.wait.p90)}, max ${duration(f.wait.max)}`;
 }
 
 function formatText(report: StabilityReport): string {
@@ -72,21 +129,53 @@ function formatText(report: StabilityReport): string {
           ]),
         ),
   );
-  parts.push('', 'Agreement: the same revision and target built on both backends:', '');
+  parts.push('', 'Agreement: the same revision and target built on both backends (results compared test by test once both passed):', '');
   const agreement = report.agreement;
   if (agreement.pairs.length === 0) {
     parts.push('(no revision was built on both backends in the window)');
   } else {
     parts.push(
       textTable(
-        ['target', 'pairs', 'agree', 'tests differ', 'outcome differs', 'not comparable'],
-        agreement.byTarget.map((s) => [s.target, String(s.pairs), String(s.agree), String(s.testsDiffer), String(s.outcomeDiffers), String(s.notComparable)]),
+        ['target', 'pairs', 'agree', 'tests differ', 'outcome differs', 'not comparable', 'test by test', 'results', 'differ', 'agreement'],
+        agreement.byTarget.map((s) => {
+          const t = agreement.testByTest.find((x) => x.target === s.target);
+          return [
+            s.target, String(s.pairs), String(s.agree), String(s.testsDiffer), String(s.outcomeDiffers), String(s.notComparable),
+            String(t?.pairs ?? 0), String(t?.tests ?? 0), String(t?.differingTests ?? 0), agreementRate(t?.agreementRate ?? null),
+          ];
+        }),
       ),
     );
     const differing = agreement.pairs.filter((p) => p.verdict !== 'agree');
     if (differing.length) {
       parts.push('', 'Where they differ or cannot be compared:');
-      for (const p of differing) parts.push(`  request ${p.requestId} ${p.source} ${p.revision} on ${p.target}: ${describeDifference(p)}`);
+      for (const p of differing) parts.push(terminalSafe(`  request ${p.requestId} ${p.source} ${p.revision} on ${p.target}: ${describeDifference(p)}`));
+    }
+    if (agreement.suspects.length) {
+      parts.push('', "Tests that differ on more than one revision (the build image's suspects):");
+      for (const [target, suspects] of suspectsShown(agreement.suspects)) {
+        for (const s of suspects.shown) {
+          const revisions = s.revisions.map((r) => `request ${r.requestId} ${r.source} ${r.revision}`).join(', ');
+          parts.push(terminalSafe(`  ${s.target} ${s.tool}: ${s.name}: ${s.pairs} of ${s.of} revisions (${describeSuspect(s)}): ${revisions}`));
+        }
+        if (suspects.more) parts.push(`  ${target}: ${suspects.more} more (--format json lists them all)`);
+      }
+    }
+  }
+  parts.push('', 'Readiness of LAVA as the main build platform, per target (thresholds: config `readiness`):', '');
+  if (report.readiness.length === 0) {
+    parts.push('(no target)');
+  } else {
+    parts.push(
+      textTable(
+        ['target', 'verdict', ...CRITERIA],
+        report.readiness.map((r) => [r.target, r.ready ? 'ready' : 'not yet', ...CRITERIA.map((name) => (r.criteria.find((c) => c.name === name)?.met ? 'ok' : 'NO'))]),
+      ),
+    );
+    parts.push('');
+    for (const r of report.readiness) {
+      parts.push(terminalSafe(`  ${r.target}: ${r.verdict}`));
+      parts.push(terminalSafe(`    if every native build of ${r.target} ran on LAVA: ${describeForecast(r.forecast)}`));
     }
   }
   parts.push('');
@@ -112,19 +201,31 @@ function csvField(value: string | number | null): string {
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
-/** The per-backend/target figures, one row each (durations in seconds, rates as fractions). */
+/**
+ * The per-backend/target figures, one row each (durations in seconds, rates as
+ * fractions); the LAVA row of each target also carries its readiness and forecast.
+ */
 function formatCsv(report: StabilityReport): string {
   const header = [
     'since', 'until', 'backend', 'target', 'builds', 'passed', 'failed', 'infra', 'cancelled', 'error', 'pass_rate', 'build_failure_rate',
     'infra_failure_rate', 'attempts', 'retries', 'infra_per_attempt', 'shadow', 'queue_wait_median_s', 'queue_wait_p90_s',
     'build_time_median_s', 'build_time_p90_s', 'throughput_per_day', 'observed_s',
+    'readiness', 'readiness_failing', 'agreement_rate', 'forecast_utilisation', 'forecast_wait_median_s', 'forecast_wait_p90_s',
   ];
-  const rows = report.capacity.map((r) => [
-    report.window.since, report.window.until, r.backend, r.target, r.builds, r.outcomes.passed, r.outcomes.failed, r.outcomes.infra,
-    r.outcomes.cancelled, r.outcomes.error, r.rates.pass, r.rates.buildFailure, r.rates.infraFailure, r.attempts, r.retries,
-    r.infraPerAttempt, r.shadow, seconds(r.queueWait.median), seconds(r.queueWait.p90), seconds(r.buildTime.median),
-    seconds(r.buildTime.p90), r.throughputPerDay, seconds(report.window.observedMs),
-  ]);
+  const rows = report.capacity.map((r) => {
+    const readiness = r.backend === 'lava' ? report.readiness.find((x) => x.target === r.target) : undefined;
+    const forecast = readiness?.forecast?.unavailable === null ? readiness.forecast : null;
+    return [
+      report.window.since, report.window.until, r.backend, r.target, r.builds, r.outcomes.passed, r.outcomes.failed, r.outcomes.infra,
+      r.outcomes.cancelled, r.outcomes.error, r.rates.pass, r.rates.buildFailure, r.rates.infraFailure, r.attempts, r.retries,
+      r.infraPerAttempt, r.shadow, seconds(r.queueWait.median), seconds(r.queueWait.p90), seconds(r.buildTime.median),
+      seconds(r.buildTime.p90), r.throughputPerDay, seconds(report.window.observedMs),
+      readiness ? (readiness.ready ? 'ready' : 'not yet') : null,
+      readiness ? readiness.criteria.filter((c) => !c.met).map((c) => c.name).join(' ') : null,
+      readiness?.criteria.find((c) => c.name === 'agreement')?.value ?? null,
+      forecast?.utilisation ?? null, seconds(forecast?.wait.median ?? null), seconds(forecast?.wait.p90 ?? null),
+    ];
+  });
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 

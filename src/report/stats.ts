@@ -1,4 +1,5 @@
-/** Summary statistics of durations, as the report and the pages show them. */
+/** Summary statistics of durations, as the report and the pages show them, and how they print. */
+import { formatDuration } from '../core/report.js';
 
 export interface DurationStats {
   count: number;
@@ -27,4 +28,12 @@ export function durationStats(samples: readonly number[]): DurationStats {
 /** A share in [0, 1], or null when there is nothing to divide by. */
 export function rate(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
+}
+
+export function percent(share: number | null): string {
+  return share === null ? '-' : `${(share * 100).toFixed(1)}%`;
+}
+
+export function duration(ms: number | null): string {
+  return ms === null ? '-' : formatDuration(ms);
 }

@@ -21,3 +21,4 @@ export { compareSums, CATEGORIES, CATEGORY_HEADINGS, type Category, type Change,
 export { parseManifest, ManifestError, type Manifest, type ManifestEntry } from './manifest.js';
 export { formatCompareReport, compareResultToJson, verdict, type ReportFiles } from './report.js';
 export { renderSum, type RenderInput, type RenderResult } from './render.js';
+export { testByTest, comparedResults, describeTestDifference, type TestByTest, type TestDifference } from './differences.js';

@@ -1,12 +1,14 @@
 /**
  * Prometheus metrics of the bot's work, fed by its events (BotEvents) and
- * served at /metrics. Each instance has its own registry, so tests (or two
- * bots in one process) never share counters.
+ * served at /metrics, and the readiness verdict of LAVA per target (set from
+ * the report by the status server). Each instance has its own registry, so
+ * tests (or two bots in one process) never share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BotEvents, ServiceName } from '../bot/events.js';
 import type { BuildRow, CommentRow, RequestRow } from '../core/model.js';
 import { requestOutcome } from '../core/report.js';
+import type { TargetReadiness } from '../report/readiness.js';
 import { buildTimeMs, queueWaitMs } from '../report/rows.js';
 
 /** Minutes to most of a day: native GCC builds with tests took hours on the 2012 boards. */
@@ -28,6 +30,12 @@ export class Metrics implements BotEvents {
   private readonly commentsFailed = new Counter({ name: 'cbuild_bot_comments_failed_total', help: 'Comments Launchpad refused too many times (given up), by kind.', labelNames: ['kind'], registers: [this.registry] });
   private readonly buildSeconds = new Histogram({ name: 'cbuild_bot_build_duration_seconds', help: 'Build time (started to finished) of final builds.', labelNames: ['backend', 'target'], buckets: BUILD_SECONDS, registers: [this.registry] });
   private readonly waitSeconds = new Histogram({ name: 'cbuild_bot_build_queue_wait_seconds', help: 'Queue wait (submitted to started) of final builds and of retried attempts.', labelNames: ['backend', 'target'], buckets: WAIT_SECONDS, registers: [this.registry] });
+
+  private readonly ready = new Gauge({ name: 'cbuild_bot_lava_ready', help: 'Readiness of LAVA as the main build platform of a target over the report window: 1 ready, 0 not yet.', labelNames: ['target'], registers: [this.registry] });
+  private readonly criterionMet = new Gauge({ name: 'cbuild_bot_lava_readiness_met', help: 'Whether a target meets a readiness criterion over the report window: 1 met, 0 not.', labelNames: ['target', 'criterion'], registers: [this.registry] });
+  private readonly criterionValue = new Gauge({ name: 'cbuild_bot_lava_readiness_value', help: 'The figure a readiness criterion is judged on (a share, or LAVA/native for queue-wait, build-time and throughput); absent when it could not be measured.', labelNames: ['target', 'criterion'], registers: [this.registry] });
+  private readonly forecastUtilisation = new Gauge({ name: 'cbuild_bot_lava_forecast_utilisation', help: "Forecast: the share of the target's LAVA device time every native build would take, replayed over the report window.", labelNames: ['target'], registers: [this.registry] });
+  private readonly forecastWait = new Gauge({ name: 'cbuild_bot_lava_forecast_queue_wait_seconds', help: "Forecast: the queue wait the target's native builds would have had on LAVA, replayed over the report window.", labelNames: ['target', 'quantile'], registers: [this.registry] });
 
   /** `processMetrics`: also Node's standard process_* and nodejs_* metrics (default true). */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -80,6 +88,23 @@ export class Metrics implements BotEvents {
 
   commentFailed(comment: CommentRow): void {
     this.commentsFailed.inc({ kind: comment.kind });
+  }
+
+  /** Replaces the readiness gauges with these verdicts (targets no longer there disappear). */
+  recordReadiness(readiness: readonly TargetReadiness[]): void {
+    for (const g of [this.ready, this.criterionMet, this.criterionValue, this.forecastUtilisation, this.forecastWait]) g.reset();
+    for (const r of readiness) {
+      this.ready.set({ target: r.target }, r.ready ? 1 : 0);
+      for (const c of r.criteria) {
+        this.criterionMet.set({ target: r.target, criterion: c.name }, c.met ? 1 : 0);
+        if (c.value !== null && Number.isFinite(c.value)) this.criterionValue.set({ target: r.target, criterion: c.name }, c.value);
+      }
+      const f = r.forecast;
+      if (!f || f.unavailable !== null) continue;
+      if (f.utilisation !== null) this.forecastUtilisation.set({ target: r.target }, f.utilisation);
+      if (f.wait.median !== null) this.forecastWait.set({ target: r.target, quantile: '0.5' }, f.wait.median / 1000);
+      if (f.wait.p90 !== null) this.forecastWait.set({ target: r.target, quantile: '0.9' }, f.wait.p90 / 1000);
+    }
   }
 
   private observeTimes(build: BuildRow): void {

@@ -6,7 +6,7 @@
 import { formatDuration } from '../core/report.js';
 import type { Backend, TestSummary } from '../core/model.js';
 import { OUTCOMES, ALL_TARGETS } from '../report/capacity.js';
-import { BACKEND_LABEL, describeDifference, duration, percent, throughputText } from '../report/format.js';
+import { BACKEND_LABEL, agreementRate, describeDifference, describeForecast, describeSuspect, duration, percent, suspectsShown, throughputText } from '../report/format.js';
 import type { StabilityReport } from '../report/report.js';
 import { BACKEND_COLORS, OUTCOME_COLORS, histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
 import { SERVICES, SERVICE_LABEL, type HealthSnapshot } from './health.js';
@@ -31,6 +31,7 @@ td.num { text-align: right; }
 .verdict-passed { background: #d4f4d4; } .verdict-regressed, .verdict-failed { background: #f8d0d0; } .verdict-infra { background: #ffe2bf; } .verdict-cancelled { background: #e6e6e6; }
 #health { padding: .4em .6em; background: #f6f6f6; border: 1px solid #ddd; font-size: 13px; }
 #health.unwell { background: #fff1e0; border-color: #e8a050; }
+.met { background: #d4f4d4; } .unmet { background: #f8d0d0; }
 figure.chart { display: inline-block; margin: .5em 1em .5em 0; }
 code { font-size: 12px; }
 `;
@@ -247,13 +248,44 @@ function devicePool(report: StabilityReport): Html {
 }
 
 function agreement(report: StabilityReport): Html {
-  const { byTarget, pairs } = report.agreement;
+  const { byTarget, testByTest, pairs, suspects } = report.agreement;
   if (pairs.length === 0) return html`<p>No revision was built on both backends in the window.</p>`;
-  return html`<table id="agreement-summary"><thead><tr><th>target</th><th>pairs</th><th>agree</th><th>tests differ</th><th>outcome differs</th><th>not comparable</th></tr></thead><tbody>${byTarget.map(
-    (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td class="num">${s.pairs}</td><td class="num">${s.agree}</td><td class="num">${s.testsDiffer}</td><td class="num">${s.outcomeDiffers}</td><td class="num">${s.notComparable}</td></tr>`,
+  return html`<table id="agreement-summary"><thead><tr><th>target</th><th>pairs</th><th>agree</th><th>tests differ</th><th>outcome differs</th><th>not comparable</th><th>compared test by test</th><th>results</th><th>differ</th><th>agreement</th></tr></thead><tbody>${byTarget.map(
+    (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td class="num">${s.pairs}</td><td class="num">${s.agree}</td><td class="num">${s.testsDiffer}</td><td class="num">${s.outcomeDiffers}</td><td class="num">${s.notComparable}</td>${testByTestCells(testByTest.find((t) => t.target === s.target))}</tr>`,
   )}</tbody></table>
 <table id="agreement"><thead><tr><th>request</th><th>branch</th><th>target</th><th>CBuild</th><th>LAVA</th><th>verdict</th><th>where they differ</th></tr></thead><tbody>${pairs.map(
-    (p) => html`<tr data-request="${p.requestId}" data-target="${p.target}" data-verdict="${p.verdict}"><td>${p.requestId}</td><td>${p.source} ${p.revision}</td><td>${p.target}</td><td>${stateBadge(p.cbuild.state)}</td><td>${stateBadge(p.lava.state)}${p.lava.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${p.verdict}</td><td>${describeDifference(p)}</td></tr>`,
+    (p) => html`<tr data-request="${p.requestId}" data-target="${p.target}" data-verdict="${p.verdict}"><td>${p.requestId}</td><td>${p.source} ${p.revision}</td><td>${p.target}</td><td>${stateBadge(p.cbuild.state)}</td><td>${stateBadge(p.lava.state)}${p.lava.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${p.verdict}</td><td>${describeDifference(p)}${differingTests(p)}</td></tr>`,
+  )}</tbody></table>
+<h3>Tests that differ on more than one revision</h3>
+${suspects.length === 0
+  ? html`<p>None: no test differed between CBuild and LAVA on more than one revision of a target.</p>`
+  : html`<table id="suspects"><thead><tr><th>target</th><th>tool</th><th>test</th><th>revisions</th><th>how</th><th>on</th></tr></thead><tbody>${[...suspectsShown(suspects)].map(
+      ([target, { shown, more }]) => html`${shown.map(
+        (s) => html`<tr data-target="${s.target}"><td>${s.target}</td><td>${s.tool}</td><td><code>${s.name}</code></td><td class="num">${s.pairs} of ${s.of}</td><td>${describeSuspect(s)}</td><td>${s.revisions.map((r) => html`request ${r.requestId} ${r.source} ${r.revision}<br>`)}</td></tr>`,
+      )}${more ? html`<tr data-target="${target}"><td>${target}</td><td colspan="5" class="muted">${more} more: /api/capacity lists them all</td></tr>` : ''}`,
+    )}</tbody></table>`}`;
+}
+
+function testByTestCells(t: StabilityReport['agreement']['testByTest'][number] | undefined): Html {
+  return html`<td class="num">${t?.pairs ?? 0}</td><td class="num">${t?.tests ?? 0}</td><td class="num">${t?.differingTests ?? 0}</td><td class="num">${agreementRate(t?.agreementRate ?? null)}</td>`;
+}
+
+/** Every differing test a pair lists, folded away under its one-line description. */
+function differingTests(p: StabilityReport['agreement']['pairs'][number]): Html | '' {
+  const t = p.testByTest;
+  if (t?.status !== 'compared' || t.listed.length === 0) return '';
+  return html`<details><summary>${t.listed.length} of ${t.differences} differing tests</summary><ul class="differences">${t.listed.map(
+    (d) => html`<li data-category="${d.category}">${d.tool}: <code>${d.name}</code> — ${d.how}</li>`,
+  )}</ul></details>`;
+}
+
+function readiness(report: StabilityReport): Html {
+  if (report.readiness.length === 0) return html`<p>No target is configured or was built in the window.</p>`;
+  const names = report.readiness[0]!.criteria.map((c) => c.name);
+  return html`<table id="readiness"><thead><tr><th>target</th><th>verdict</th>${names.map((n) => html`<th>${n}</th>`)}<th>if every native build ran on LAVA</th></tr></thead><tbody>${report.readiness.map(
+    (r) => html`<tr data-target="${r.target}" data-ready="${r.ready ? 'yes' : 'no'}"><td>${r.target}</td><td class="${r.ready ? 'met' : 'unmet'}"><strong>${r.ready ? 'ready' : 'not yet'}</strong></td>${r.criteria.map(
+      (c) => html`<td class="${c.met ? 'met' : 'unmet'}" data-criterion="${c.name}">${c.met ? 'ok' : 'no'}<br><span class="muted">${c.detail}</span></td>`,
+    )}<td class="forecast">${describeForecast(r.forecast)}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -267,8 +299,11 @@ ${capacityTable(report)}
 <div id="charts">${charts(report)}</div>
 <h2>LAVA device pool now</h2>
 ${devicePool(report)}
+<h2>Readiness of LAVA as the main build platform</h2>
+<p class="muted">Per target, over the window, against the config's <code>readiness</code> thresholds: every criterion must be met. The forecast replays the window's native builds on the target's LAVA devices in service now (first come, first served).</p>
+${readiness(report)}
 <h2>Agreement of CBuild and LAVA</h2>
-<p class="muted">The same revision and target built on both backends: do their DejaGnu counts match?</p>
+<p class="muted">The same revision and target built on both backends: do their results match, test by test (once both passed and the bot compared them) and in their DejaGnu counts?</p>
 ${agreement(report)}
 <p class="muted">JSON: <a href="/api/capacity?since=${encodeURIComponent(report.window.label)}">/api/capacity?since=${report.window.label}</a></p>`,
     { ctx },

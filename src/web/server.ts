@@ -11,7 +11,9 @@ import type { LavaClient } from '../lava/client.js';
 import type { Logger } from '../log.js';
 import { History } from '../store/history.js';
 import type { Store } from '../store/store.js';
+import type { BotConfig } from '../config/config.js';
 import { askDevicePool, gatherReport } from '../report/gather.js';
+import { defaultReportSettings, reportSettings } from '../report/report.js';
 import { windowEndingAt } from '../report/window.js';
 import type { Html } from './html.js';
 import { readiness, type Health } from './health.js';
@@ -29,6 +31,8 @@ export interface StatusServerOptions {
   metrics?: Metrics;
   /** The bot's health (fed by its events): the status page's health line and /readyz. */
   health?: Health;
+  /** The config in force (it changes on SIGHUP): target device types and readiness thresholds; without it the documented defaults and no device types. */
+  config?: () => Pick<BotConfig, 'targets' | 'readiness'>;
   logger: Logger;
   clock?: () => Date;
   /** Where branch names link to (default https://code.launchpad.net/). */
@@ -44,6 +48,8 @@ export interface StatusServer {
 /** How many ended requests the status page and /api/status list. */
 const RECENT_REQUESTS = 30;
 const DEFAULT_WINDOW = '7d';
+/** /metrics recomputes the readiness gauges (over DEFAULT_WINDOW) at most this often: each costs the window's rows and a question to LAVA. */
+const READINESS_REFRESH_MS = 60_000;
 
 /** An answer other than 200 that the client caused (bad query, unknown page). */
 class HttpProblem extends Error {
@@ -122,6 +128,8 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     return { proposal: proposalView(found.proposal), requests: found.requests.map((h) => requestView(h, now)) };
   }
 
+  const settings = () => (opts.config ? reportSettings(opts.config()) : defaultReportSettings());
+
   async function report(query: URLSearchParams, now: Date) {
     let window;
     try {
@@ -129,7 +137,32 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     } catch (err) {
       throw new HttpProblem(400, (err as Error).message);
     }
-    return gatherReport(opts.store, window, { lava: opts.lava });
+    return gatherReport(opts.store, window, { lava: opts.lava, settings: settings() });
+  }
+
+  let readinessAt = -Infinity;
+  let refreshing: Promise<void> | null = null;
+  /**
+   * Recomputes the readiness gauges from the default window's report when
+   * they are older than READINESS_REFRESH_MS. Only the first scrape waits for
+   * them; later ones are answered at once while they refresh (asking LAVA can
+   * take seconds). A failure keeps the old gauges.
+   */
+  async function refreshReadiness(metrics: Metrics, now: Date): Promise<void> {
+    if (!refreshing && now.getTime() - readinessAt >= READINESS_REFRESH_MS) {
+      refreshing = (async () => {
+        try {
+          const computed = await gatherReport(opts.store, windowEndingAt(now, DEFAULT_WINDOW), { lava: opts.lava, settings: settings() });
+          metrics.recordReadiness(computed.readiness);
+          readinessAt = now.getTime();
+        } catch (err) {
+          logger.warn('readiness metrics not updated', { error: err });
+        } finally {
+          refreshing = null;
+        }
+      })();
+    }
+    if (readinessAt === -Infinity && refreshing) await refreshing;
   }
 
   async function route(method: string, url: URL): Promise<Answer> {
@@ -156,6 +189,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
       return json(answer, answer && 'unavailable' in answer ? 502 : 200);
     }
     if (path === '/metrics' && opts.metrics) {
+      await refreshReadiness(opts.metrics, now);
       const { contentType, text } = await opts.metrics.exposition();
       return { status: 200, contentType, body: text };
     }

@@ -11,7 +11,7 @@ import { computeCapacity, type CapacityRow } from '../../src/report/capacity.js'
 import { computeAgreement, countDifferences } from '../../src/report/agreement.js';
 import { summarizeDevicePool } from '../../src/report/devices.js';
 import { buildReport } from '../../src/report/report.js';
-import { formatReport } from '../../src/report/format.js';
+import { formatReport, SUSPECTS_SHOWN, suspectsShown } from '../../src/report/format.js';
 import { durationStats } from '../../src/report/stats.js';
 import { parseDuration, windowEndingAt } from '../../src/report/window.js';
 import { seedKnownBuilds } from './fixture.js';
@@ -141,12 +141,18 @@ describe('report: capacity, stability and agreement', () => {
 
     const csv = formatReport(full, 'csv').split('\r\n');
     assert.match(csv[0], /^since,until,backend,target,builds,passed,failed,infra,cancelled,error,pass_rate,/);
-    assert.equal(csv[1], `${full.window.since},${full.window.until},cbuild,a9hf,3,1,1,0,1,0,0.5,0.5,0,3,0,0,0,60,120,3240,3600,${2 / 7},604800`);
+    assert.equal(csv[1], `${full.window.since},${full.window.until},cbuild,a9hf,3,1,1,0,1,0,0.5,0.5,0,3,0,0,0,60,120,3240,3600,${2 / 7},604800,,,,,,`, 'a CBuild row has no readiness columns');
 
     const json = JSON.parse(formatReport(full, 'json'));
     assert.equal(json.capacity.length, 6);
     assert.equal(json.agreement.pairs.length, 5);
     assert.equal(json.lavaDevices.pool.types[0].pendingJobs, 4);
+  });
+
+  it('shows at most SUSPECTS_SHOWN suspects of a target in text, and says how many more the JSON has', () => {
+    const suspects = Array.from({ length: SUSPECTS_SHOWN + 2 }, (_, i) => ({ target: 'a9hf', tool: 'gcc', name: `t${i}`, pairs: 2, of: 2, how: {}, revisions: [] }));
+    const shown = suspectsShown([...suspects, { ...suspects[0]!, target: 'x86_64' }]);
+    assert.deepEqual([...shown].map(([t, s]) => [t, s.shown.length, s.more]), [['a9hf', SUSPECTS_SHOWN, 2], ['x86_64', 1, 0]]);
   });
 
   it('says when nothing ended in the window and when LAVA did not answer', () => {

@@ -120,6 +120,7 @@ describe('web: status page in Chromium', function () {
     assert.match(await page.locator('#device-types tr[data-device-type="panda-es"]').innerText(), /panda-es\s+1\s/);
     const pair = page.locator(`#agreement tr[data-verdict="agree"]`).first();
     assert.match(await pair.innerText(), /same test counts/);
+    assert.match(await page.locator('#readiness tr[data-target="a9hf"]').innerText(), /^a9hf\s+not yet\s+no\s+100\.00% of 8 test results agree over 2 revision\(s\) \(at least 99\.90% over 5 revision\(s\)\)/, 'two revisions are not enough evidence');
     await page.screenshot({ path: join(ARTIFACTS, 'capacity-page.png'), fullPage: true });
   });
 });

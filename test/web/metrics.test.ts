@@ -8,6 +8,7 @@ import { startStatusServer } from '../../src/web/server.js';
 import type { BuildRow, CommentRow } from '../../src/core/model.js';
 import type { BotEvents } from '../../src/bot/events.js';
 import { seedKnownBuilds } from '../report/fixture.js';
+import { defaultReadiness } from '../../src/config/config.js';
 
 describe('web: metrics', () => {
   let store: Store;
@@ -68,6 +69,57 @@ describe('web: metrics', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('serves the readiness verdict per target and criterion as gauges, judged with the config in force', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const config = { targets: { a9hf: { cbuild: { queue: 'a9hf-ubuntu' }, lava: { deviceType: 'panda-es', template: 't' } } }, readiness: { ...defaultReadiness(), maxInfraPerAttempt: 0.6 } };
+    let now = new Date('2026-03-10T12:00:00.000Z');
+    const server = await startStatusServer({ store, listen: '127.0.0.1:0', metrics, logger: silentLogger, clock: () => now, config: () => config });
+    const scrape = async () => (await fetch(`${server.url}metrics`)).text();
+    try {
+      const text = await scrape();
+      const has = (line: string) => assert.ok(text.split('\n').includes(line), `missing: ${line}`);
+      has('cbuild_bot_lava_ready{target="a9hf"} 0');
+      has('cbuild_bot_lava_ready{target="x86_64"} 0');
+      // LAVA a9hf: 3 infrastructure failures in 5 attempts, at most 0.6 asked here.
+      has('cbuild_bot_lava_readiness_met{target="a9hf",criterion="infra"} 1');
+      has('cbuild_bot_lava_readiness_value{target="a9hf",criterion="infra"} 0.6');
+      has('cbuild_bot_lava_readiness_met{target="a9hf",criterion="agreement"} 0');
+      assert.doesNotMatch(text, /cbuild_bot_lava_readiness_value\{target="a9hf",criterion="agreement"\}/, 'nothing compared test by test: no value');
+
+      // A stricter config (SIGHUP): within a minute the gauges stay; after it, a scrape starts a refresh and the next one sees it.
+      config.readiness = { ...config.readiness, maxInfraPerAttempt: 0.5 };
+      const met = 'cbuild_bot_lava_readiness_met{target="a9hf",criterion="infra"}';
+      assert.ok((await scrape()).includes(`${met} 1`));
+      now = new Date(now.getTime() + 61_000);
+      await scrape();
+      let after = '';
+      for (let i = 0; i < 50 && !after.includes(`${met} 0`); i++) after = await scrape();
+      assert.ok(after.includes(`${met} 0`), 'refreshed after a minute');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sets the forecast gauges from a readiness verdict that has one', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    metrics.recordReadiness([
+      {
+        target: 'a9hf', ready: true, verdict: 'ready', criteria: [{ name: 'agreement', met: true, value: 0.9998, detail: '' }],
+        forecast: { target: 'a9hf', deviceType: 'panda-es', sharedBy: ['a9hf'], devices: 2, arrivals: 5, arrivalsPerHour: 0.5, meanBuildMs: 6_480_000, utilisation: 0.45, wait: { count: 5, median: 0, p90: 3_600_000, mean: 1_440_000, max: 3_600_000 }, unavailable: null },
+      },
+    ]);
+    const text = (await metrics.exposition()).text.split('\n');
+    for (const line of [
+      'cbuild_bot_lava_ready{target="a9hf"} 1',
+      'cbuild_bot_lava_readiness_value{target="a9hf",criterion="agreement"} 0.9998',
+      'cbuild_bot_lava_forecast_utilisation{target="a9hf"} 0.45',
+      'cbuild_bot_lava_forecast_queue_wait_seconds{target="a9hf",quantile="0.5"} 0',
+      'cbuild_bot_lava_forecast_queue_wait_seconds{target="a9hf",quantile="0.9"} 3600',
+    ]) assert.ok(text.includes(line), `missing: ${line}`);
+    metrics.recordReadiness([]);
+    assert.ok(!(await metrics.exposition()).text.includes('target="a9hf"'), 'a target no longer judged disappears');
   });
 
   it('keeps each instance to its own registry', async () => {

@@ -115,6 +115,21 @@ describe('web: status server', () => {
     assert.equal((await get(`${server.url}capacity?since=7x`)).status, 400);
   });
 
+  it('shows the readiness verdict and forecast per target on the capacity page and in /api/capacity', async () => {
+    const report = JSON.parse((await get(`${server.url}api/capacity?since=7d`)).text);
+    assert.deepEqual(report.readiness.map((r: { target: string; ready: boolean }) => [r.target, r.ready]), [['a9hf', false], ['x86_64', false]]);
+    const a9 = report.readiness[0];
+    // LAVA a9hf: 5 attempts, 2 retried after infrastructure failures and 1 final one.
+    assert.deepEqual(a9.criteria.find((c: { name: string }) => c.name === 'infra'), {
+      name: 'infra', met: false, value: 0.6, detail: '60.0% of 5 LAVA attempt(s) hit an infrastructure failure (at most 5.0%)',
+    });
+    assert.equal(a9.forecast.unavailable, 'no LAVA device type is configured for a9hf', 'this server was given no config');
+    const page = await get(`${server.url}capacity?since=7d`);
+    assert.match(page.text, /<tr data-target="a9hf" data-ready="no"><td>a9hf<\/td><td class="unmet"><strong>not yet<\/strong><\/td>/);
+    assert.match(page.text, /<td class="unmet" data-criterion="infra">no<br><span class="muted">60\.0% of 5 LAVA attempt\(s\) hit an infrastructure failure/);
+    assert.match(page.text, /<td class="forecast">no forecast: no LAVA device type is configured for a9hf<\/td>/);
+  });
+
   it('is read-only', async () => {
     const post = await get(server.url, { method: 'POST', body: 'x' });
     assert.equal(post.status, 405);
