@@ -7,6 +7,7 @@ import { renderJobDefinition } from '../../../src/lava/template.js';
 import { HttpClient } from '../../../src/http/client.js';
 import { projectRoot } from '../../../src/config/config.js';
 import { requireRealLava, waitFor, type RealLava } from './env.js';
+import { jobValues } from '../../support/job-values.js';
 
 describe('real LAVA: client calls', function () {
   this.timeout(240_000);
@@ -20,18 +21,22 @@ describe('real LAVA: client calls', function () {
   });
 
   function toyJob(name: string): string {
-    return renderJobDefinition(readFileSync(join(projectRoot(), 'templates/lava/toy-build.yaml'), 'utf8'), {
-      job_name: name,
-      device_type: lava.deviceType,
-      branch: join(lava.stateDir, 'branches', 'does-not-exist'),
-      revision: 'nobody@example.invalid-20260101000000-0000000000000000',
-      revspec: 'revid:nobody@example.invalid-20260101000000-0000000000000000',
-      revno: '1',
-      target: 'toy',
-      cbuild_job: 'toy+bzr1~nobody~client-test~r0',
-      results_url: 'http://127.0.0.1:9/build/toy/logs/',
-      request_id: '0',
-    });
+    const requested = {
+      source: { vcs: 'bzr' as const, path: '~nobody/toy/does-not-exist', ref: null },
+      source_url: join(lava.stateDir, 'branches', 'does-not-exist'),
+      revision: { id: 'nobody@example.invalid-20260101000000-0000000000000000', revno: 1 },
+    };
+    return renderJobDefinition(
+      readFileSync(join(projectRoot(), 'templates/lava/toy-build.yaml'), 'utf8'),
+      jobValues(requested, {
+        job_name: name,
+        device_type: lava.deviceType,
+        target: 'toy',
+        cbuild_job: 'toy+bzr1~nobody~client-test~r0',
+        results_url: 'http://127.0.0.1:9/build/toy/logs/',
+        request_id: '0',
+      }),
+    );
   }
 
   it('talks to lava-server 2023.01 and lists its devices and queue', async () => {
