@@ -12,7 +12,7 @@ import { FINAL_BUILD_STATES, type BuildRow, type BuildState, type EarlierAttempt
 import { nextAttempt, nextUncertainCheck } from '../core/retry.js';
 import type { BuildPatch } from '../store/store.js';
 import { vcsFor } from '../vcs/index.js';
-import { fetchTestSummary } from './results.js';
+import { fetchFailureExcerpt, fetchTestSummary } from './results.js';
 import { requestJobName } from './requests.js';
 import type { CycleContext } from './context.js';
 import { errorMessage, isServiceError } from './events.js';
@@ -187,6 +187,12 @@ export class BuildRunner {
       const summary = await ctx.guard.item('fetch test results', { build: build.submit_key }, () => fetchTestSummary(ctx.results, update.resultsDirUrl!, ctx.config.results), 'cbuild');
       if (summary) patch.test_summary = summary.counts;
       if (summary?.warnings.length) ctx.logger.warn('test results have problems', { build: build.submit_key, warnings: summary.warnings.join('; ') });
+    }
+    if (update.state === 'failed' && update.resultsDirUrl) {
+      const dirUrl = update.resultsDirUrl;
+      patch.failure_excerpt =
+        (await ctx.guard.item('read the failed build\'s log', { build: build.submit_key }, () => fetchFailureExcerpt(ctx.results, dirUrl, ctx.config.results), 'cbuild')) ??
+        { log_url: null, lines: [], note: 'its make.log could not be read (see the bot\'s log)' };
     }
     await this.setState(build, update.state, patch);
   }

@@ -6,10 +6,11 @@
  * configured limits (a small `.sum.xz` can decompress to gigabytes); every
  * problem names the file and the limit it broke.
  */
-import type { CBuildClient } from '../cbuild/client.js';
+import { ResultTooLargeError, type CBuildClient } from '../cbuild/client.js';
 import { parseSum, summarizeCounts, type SumFile } from '../results/sum.js';
-import { longLineProblem } from '../results/bytes.js';
-import type { TestSummary } from '../core/model.js';
+import { bytesToText, longLineProblem } from '../results/bytes.js';
+import { firstErrors } from '../results/build-log.js';
+import type { FailureExcerpt, TestSummary } from '../core/model.js';
 
 export interface ResultLimits {
   maxFileBytes: number;
@@ -93,4 +94,27 @@ export async function fetchTestSummary(results: CBuildClient, resultDirUrl: stri
     }
   }
   return { counts, warnings };
+}
+
+/** The log a failed build leaves in its result directory. */
+const BUILD_LOG = 'make.log';
+
+/**
+ * The first error lines of a failed build, from the make.log in its result
+ * directory (both backends publish it there), within the size limit. What
+ * goes wrong reading it is said in the excerpt's note, never thrown: a
+ * broken build's comment must not wait on its log.
+ */
+export async function fetchFailureExcerpt(results: CBuildClient, resultDirUrl: string, limits: ResultLimits): Promise<FailureExcerpt> {
+  const dir = locate(results, resultDirUrl);
+  const logUrl = new URL(BUILD_LOG, resultDirUrl).toString();
+  try {
+    const body = await results.fetchResultFile(dir.jobName, dir.resultDir, BUILD_LOG, { maxBytes: limits.maxFileBytes });
+    if (!body) return { log_url: null, lines: [], note: `the build published no ${BUILD_LOG}` };
+    const { lines, found } = firstErrors(bytesToText(body, 0, body.length));
+    return found ? { log_url: logUrl, lines } : { log_url: logUrl, lines, note: `no error line found in ${BUILD_LOG}; it ends with` };
+  } catch (error) {
+    if (error instanceof ResultTooLargeError) return { log_url: logUrl, lines: [], note: error.message };
+    throw error;
+  }
 }

@@ -133,7 +133,7 @@ export interface BuildRow {
   target: string;
   backend: Backend;
   state: BuildState;
-  /** A LAVA build in shadow rollout: recorded, never shown in comments. */
+  /** A shadow build (LAVA in shadow rollout, or CBuild where LAVA is the main backend): recorded, never shown in comments. */
   shadow: boolean;
   submit_key: string;
   external_id: string | null;
@@ -145,6 +145,8 @@ export interface BuildRow {
   test_summary: TestSummary | null;
   /** Once compared with the baseline (passed builds only). */
   comparison: BuildComparison | null;
+  /** A failed build's first error lines, read from its make.log on the results host. */
+  failure_excerpt: FailureExcerpt | null;
   /** 1 for the first submission; more after infrastructure failures. */
   attempt: number;
   /** A retried build waits until then before it is submitted again. */
@@ -209,6 +211,16 @@ export interface EarlierAttempt {
   attempt: number;
   detail: string;
   job_url: string | null;
+}
+
+/** The first error lines of a failed build's log, as a person scanning it would find them. */
+export interface FailureExcerpt {
+  /** The log the lines come from (a make.log on the results host); null when there was none. */
+  log_url: string | null;
+  /** At most a few sanitised lines; empty when the log could not be read (see note). */
+  lines: string[];
+  /** Why there is no excerpt (no log published, log too large, …). */
+  note?: string;
 }
 
 /** How a passed build's test results compare with its baseline build's. */

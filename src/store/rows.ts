@@ -11,6 +11,7 @@ import {
   type CommandRow,
   type CommentRow,
   type EarlierAttempt,
+  type FailureExcerpt,
   type ProposalRow,
   type RequestRow,
   type SourceTipRow,
@@ -100,6 +101,7 @@ export function decodeBuild(r: Raw): BuildRow {
     detail: strOrNull(r.detail),
     test_summary: json<TestSummary>(r.test_summary),
     comparison: json<BuildComparison>(r.comparison),
+    failure_excerpt: json<FailureExcerpt>(r.failure_excerpt),
     attempt: Number(r.attempt),
     not_before: strOrNull(r.not_before),
     earlier_attempts: json<EarlierAttempt[]>(r.earlier_attempts) ?? [],
@@ -164,6 +166,7 @@ export function encodeBuildPatch(patch: BuildPatch): [string, SqlParam][] {
         break;
       case 'test_summary':
       case 'comparison':
+      case 'failure_excerpt':
         out.push([key, value === null ? null : JSON.stringify(value)]);
         break;
       case 'earlier_attempts':

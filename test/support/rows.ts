@@ -92,6 +92,7 @@ export function build(id: number, requestId: number, state: BuildRow['state'], o
     detail: null,
     test_summary: null,
     comparison: null,
+    failure_excerpt: null,
     attempt: 1,
     not_before: null,
     earlier_attempts: [],
