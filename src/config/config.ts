@@ -12,6 +12,7 @@ import { validate, type Schema } from './schema.js';
 import { duplicateKeys } from './json-keys.js';
 import { registerSecret } from '../secrets.js';
 import { refFormatProblem } from '../vcs/names.js';
+import type { Backend } from '../core/model.js';
 
 /** What to watch: every proposal of a project (git and bzr), or those targeting a bzr branch or a git repository (or ref). */
 export type WatchTarget = { project: string } | { branch: string } | { repository: string; ref?: string };
@@ -29,6 +30,8 @@ export interface RolloutSetting {
   /** The native CBuild build (`native` is accepted in the file as its old name). */
   cbuild?: 'on' | 'off';
   lavaPercent?: number;
+  /** The backend whose results count in comments, comparisons and the vote; with `lava`, CBuild (if on) runs as shadow. */
+  main?: Backend;
 }
 
 export interface RolloutConfig extends RolloutSetting {
@@ -222,6 +225,13 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
     for (const [t, setting] of Object.entries(project.targets ?? {})) levels.push([`rollout.projects.${p}.targets.${t}`, setting]);
   }
   for (const [where, level] of levels) {
+    if ((level.main as string) === 'native') level.main = 'cbuild';
+    if (level.main === 'lava' && level.lava !== undefined && level.lava !== 'on') {
+      problems.push(`${where}: main is lava but lava is ${level.lava}; LAVA must build every proposal to be the main backend (drop lava here, or set main to cbuild)`);
+    }
+    if (level.main === 'lava' && level.lavaPercent !== undefined && level.lavaPercent < 100) {
+      problems.push(`${where}: main is lava but lavaPercent is ${level.lavaPercent}; LAVA must build every proposal to be the main backend (drop lavaPercent here, or set main to cbuild)`);
+    }
     if (level.native === undefined) continue;
     if (level.cbuild !== undefined && level.cbuild !== level.native) problems.push(`${where}: cbuild and native (its old name) disagree; keep cbuild`);
     level.cbuild ??= level.native;

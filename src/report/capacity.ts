@@ -29,7 +29,7 @@ export interface CapacityRow {
   retries: number;
   /** Infrastructure failures (retried or final) per submission: the lab's own stability. */
   infraPerAttempt: number | null;
-  /** LAVA builds run in shadow rollout mode. */
+  /** Builds run as shadow (LAVA in shadow rollout, CBuild where LAVA is main). */
   shadow: number;
   /** Submitted → started, for the last attempt. */
   queueWait: DurationStats;

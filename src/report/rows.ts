@@ -1,7 +1,7 @@
 /** What the report and the pages read off store rows, in one place: the times a build spent waiting and building. */
 import type { BuildRow } from '../core/model.js';
 
-/** A LAVA build run in shadow rollout: recorded and shown here, but not in merge-proposal comments. */
+/** A shadow build (LAVA in shadow rollout, or CBuild where LAVA is the main backend): recorded and shown here, not in merge-proposal comments. */
 export function isShadow(build: BuildRow): boolean {
   return build.shadow;
 }

@@ -42,7 +42,7 @@ export interface BuildView {
   target: string;
   backend: string;
   state: string;
-  /** A LAVA build in shadow rollout: not shown in the proposal's comments. */
+  /** A shadow build (LAVA in shadow rollout, or CBuild where LAVA is main): not shown in the proposal's comments. */
   shadow: boolean;
   attempt: number;
   submittedAt: string | null;

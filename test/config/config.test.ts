@@ -85,6 +85,15 @@ describe('config', () => {
     assert.match(later, /rollout\.projects\.gcc-linaro\.targets\.x86: no such target/);
   });
 
+  it('takes LAVA as a target\'s main backend, refusing a contradiction at the same level', () => {
+    const c = parseConfig({ ...minimal(), rollout: { lava: 'shadow', targets: { a9hf: { main: 'lava' } }, projects: { p: { main: 'native' } } } }, 'x.json', projectRoot());
+    assert.deepEqual(c.rollout, { lava: 'shadow', targets: { a9hf: { main: 'lava' } }, projects: { p: { main: 'cbuild' } } }, 'native is the old name of cbuild');
+    const message = problems({ ...minimal(), rollout: { targets: { a9hf: { main: 'lava', lava: 'shadow', lavaPercent: 50 } } } });
+    assert.match(message, /rollout\.targets\.a9hf: main is lava but lava is shadow; LAVA must build every proposal to be the main backend \(drop lava here, or set main to cbuild\)/);
+    assert.match(message, /rollout\.targets\.a9hf: main is lava but lavaPercent is 50;/);
+    assert.match(problems({ ...minimal(), rollout: { main: 'both' } }), /rollout\.main: .*cbuild.*lava/);
+  });
+
   it('refuses secrets in the config file', () => {
     const raw = minimal();
     raw.lava.token = 'abcdefabcdefabcdef';
