@@ -111,9 +111,8 @@ export async function runManualCommand(command: 'schedule' | 'cancel', opts: Man
         : await wired.bot.cancel(args.request!);
     const builds = (await wired.store.buildsOfRequests([request.id])).get(request.id) ?? [];
     const what = command === 'schedule' ? `scheduled request ${request.id}` : `cancelled request ${request.id}`;
-    const vcs = vcsFor(request.source.vcs);
     process.stdout.write(
-      terminalSafe(`${what}: ${vcs.describeRevision(request.revision)} of ${vcs.describeSource(request.source)}${request.proposal_id !== null ? ', results will be commented on the proposal' : ''}\n\n`) +
+      terminalSafe(`${what}: ${vcsFor(request.source.vcs).describeRevisionOf(request.source, request.revision)}${request.proposal_id !== null ? ', results will be commented on the proposal' : ''}\n\n`) +
         textTable(
           ['target', 'backend', 'state', 'link / detail'],
           builds.map((b) => [b.target, b.backend === 'lava' ? 'LAVA' : 'CBuild', b.state, b.job_url ?? b.detail ?? b.external_id ?? '-']),

@@ -231,12 +231,19 @@ export class Bot {
   /**
    * Brings recorded builds in line with the rollout settings: after a
    * rollback, builds not yet submitted are withdrawn and running ones become
-   * shadow builds, followed to the end but no longer shown or waited for.
+   * shadow builds, followed to the end but no longer shown or waited for;
+   * a backend shown again (LAVA on, or `main` set back) has its shadow
+   * builds of proposals still waiting for results shown again.
    */
   private async applyRollout(ctx: CycleContext): Promise<void> {
     const { store, logger, guard } = ctx;
-    const { builds, requests, proposals } = await this.buildsWithContext(ctx);
+    const unfinished = await this.buildsWithContext(ctx);
+    const active = await store.requestsInState('active');
+    const activeBuilds = [...(await store.buildsOfRequests(active.map((r) => r.id))).values()].flat();
+    const builds = [...new Map([...unfinished.builds, ...activeBuilds].map((b) => [b.id, b])).values()];
     if (builds.length === 0) return;
+    const requests = new Map([...unfinished.requests, ...active.map((r) => [r.id, r] as const)]);
+    const proposals = await store.proposalsById([...new Set([...requests.values()].map((r) => r.proposal_id).filter((id): id is number => id !== null))]);
     const changes = planRolloutChanges(this.config.rollout, builds, requests, proposals);
     for (const b of changes.withdraw) {
       await guard.item('withdraw build', { build: b.submit_key }, async () => {
@@ -252,6 +259,12 @@ export class Bot {
       await guard.item('make build shadow', { build: b.submit_key }, async () => {
         await store.updateBuild(b.id, { shadow: true }, ctx.now());
         logger.info('build continues in shadow (rollout)', { build: b.submit_key, state: b.state });
+      });
+    }
+    for (const b of changes.toShown) {
+      await guard.item('show build', { build: b.submit_key }, async () => {
+        await store.updateBuild(b.id, { shadow: false }, ctx.now());
+        logger.info('build shown again (rollout)', { build: b.submit_key, state: b.state });
       });
     }
   }
@@ -347,13 +360,18 @@ export class Bot {
     const due = planComments(active, builds, await store.commentsOfRequests(ids));
     const proposals = await store.proposalsById([...new Set(due.map((d) => d.proposalId))]);
     const order = Object.keys(this.config.targets);
+    const superseded = await store.requestsSupersededBy(due.filter((d) => d.kind === 'ack').map((d) => d.requestId));
     for (const d of due) {
       await guard.item('queue comment', { request: d.requestId, kind: d.kind }, async () => {
         const request = active.find((r) => r.id === d.requestId)!;
         const proposal = proposals.get(d.proposalId);
         if (!proposal) throw new Error(`proposal ${d.proposalId} is not in the store`);
-        const own = shownBuilds(builds.get(d.requestId) ?? []);
-        const composed = d.kind === 'ack' ? composeAck(proposal, request, own, order) : composeResults(proposal, request, own, order, { vote: this.config.vote });
+        const all = builds.get(d.requestId) ?? [];
+        const own = shownBuilds(all);
+        const composed =
+          d.kind === 'ack'
+            ? composeAck(proposal, request, own, order, { superseded: superseded.filter((r) => r.superseded_by === request.id) })
+            : composeResults(proposal, request, all, order, { vote: this.config.vote });
         await store.queueComment({ requestId: d.requestId, proposalId: d.proposalId, ...composed }, ctx.now());
         report.commentsQueued++;
         if (d.kind === 'results') this.events.requestReported(request, own);

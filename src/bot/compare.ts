@@ -24,9 +24,7 @@ const BASELINE_TROUBLE: Partial<Record<BuildRow['state'], string>> = {
 
 /** A baseline as a reviewer reads it: `lp:~linaro-toolchain/gcc-linaro/4.8 revision 6`, `lp:~…/+git/gcc-linaro:master @ 1a2b3c4`. */
 export function baselineLabel(request: RequestRow): string {
-  const vcs = vcsFor(request.source.vcs);
-  const revision = vcs.describeRevision(request.revision);
-  return request.source.vcs === 'git' ? `${vcs.describeSource(request.source)} @ ${revision}` : `${vcs.describeSource(request.source)} ${revision.replace(/ \(.*\)$/, '')}`;
+  return vcsFor(request.source.vcs).describeRevisionOf(request.source, request.revision, 'short');
 }
 
 export async function compareWithBaseline(

@@ -203,6 +203,12 @@ export class Store {
     return this.rows(decodeRequest, `SELECT * FROM requests WHERE proposal_id IN (${inList(proposalIds)}) ORDER BY id`, [...proposalIds]);
   }
 
+  /** Requests that the given requests replaced before their results were posted (a newer revision of the same proposal). */
+  requestsSupersededBy(requestIds: readonly number[]): Promise<RequestRow[]> {
+    if (requestIds.length === 0) return Promise.resolve([]);
+    return this.rows(decodeRequest, `SELECT * FROM requests WHERE state = 'superseded' AND superseded_by IN (${inList(requestIds)}) ORDER BY id`, [...requestIds]);
+  }
+
   requestsInState(state: RequestState): Promise<RequestRow[]> {
     return this.rows(decodeRequest, 'SELECT * FROM requests WHERE state = ? ORDER BY id', [state]);
   }

@@ -58,6 +58,11 @@ export const bzr: Vcs = {
     return revision.revno === null ? `revision ${revision.id}` : `revision ${revision.revno}`;
   },
 
+  describeRevisionOf(source, revision, form = 'full') {
+    if (form === 'short') return `${bzr.describeSource(source)} ${bzr.shortRevision(revision)}`;
+    return `${bzr.describeRevision(revision)} of ${bzr.describeSource(source)}`;
+  },
+
   jobStem(source, revision) {
     const { owner, name } = parts(source);
     return `bzr${revision.revno ?? 0}~${owner}~${name}`;

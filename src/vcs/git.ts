@@ -66,6 +66,10 @@ export const git: Vcs = {
     return (revision.id ?? '').slice(0, 7);
   },
 
+  describeRevisionOf(source, revision) {
+    return `${git.describeSource(source)} @ ${git.shortRevision(revision)}`;
+  },
+
   jobStem(source, revision) {
     const { owner } = parts(source);
     return `git${(revision.id ?? '').slice(0, 7)}~${owner}~${refShortName(source.ref ?? '')}`;

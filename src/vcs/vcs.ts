@@ -56,6 +56,11 @@ export interface Vcs {
   describeRevision(revision: Revision): string;
   /** The same in a few characters: `revision 2`, `1a2b3c4`. */
   shortRevision(revision: Revision): string;
+  /**
+   * A revision of a source as a reviewer names it: `revision 2 (alice@…) of lp:~alice/gcc-linaro/fix`,
+   * `lp:…/+git/gcc-linaro:fix @ 1a2b3c4`; `short` for a mention such as a baseline: `lp:gcc-linaro revision 6`.
+   */
+  describeRevisionOf(source: Source, revision: Revision, form?: 'full' | 'short'): string;
   /** The descriptive middle of a CBuild job name, e.g. `bzr115123~alice~fix` or `git1a2b3c4~alice~fix`. */
   jobStem(source: Source, revision: Revision): string;
   /** The values a builder needs to check out exactly this revision. */

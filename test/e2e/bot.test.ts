@@ -41,17 +41,17 @@ describe('e2e: bot through the simulators', function () {
     assert.match(ack.content, /cbuild-bot has queued revision 2 \(.+\) of lp:~alice\/gcc-linaro\/neon for build:/);
     assert.equal(ack.subject, 'Re: [Merge] lp:~alice/gcc-linaro/neon into lp:~linaro-toolchain/gcc-linaro/trunk');
     // LAVA job links and CBuild queue entries, per target.
-    assert.match(ack.content, new RegExp(`a9hf    LAVA     ${h.lava.url}scheduler/job/\\d+`));
-    assert.match(ack.content, /a9hf    CBuild   http:\/\/127\.0\.0\.1:\d+\/scheduler\/queues\/a9hf-ubuntu\/jobs\/gcc-linaro\+bzr2~alice~neon~r\d+/);
+    assert.match(ack.content, new RegExp(`^- a9hf LAVA: QUEUED: ${h.lava.url}scheduler/job/\\d+$`, 'm'));
+    assert.match(ack.content, /^- a9hf CBuild: QUEUED: http:\/\/127\.0\.0\.1:\d+\/scheduler\/queues\/a9hf-ubuntu\/jobs\/gcc-linaro\+bzr2~alice~neon~r\d+$/m);
     assert.equal(ack.content.match(MARKER)?.[2], 'ack');
 
-    assert.match(results.content, /every build passed with no test regressions\./);
-    assert.match(results.content, /compared with the branch point, lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 \(same target and backend\):/);
-    assert.match(results.content, /^a9hf +LAVA +0 +0 +0 +0 +0 +0 +http:\/\/\S+\/testsuite-diff\.txt$/m);
+    assert.match(results.content, /^Every build passed with no test regressions\.\n/);
+    assert.match(results.content, /\nCompared with the branch point, lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 \(same target and backend\):\n/);
+    assert.match(results.content, /^- a9hf LAVA: no change$/m);
     for (const target of ['a9hf', 'x86_64']) {
       for (const backend of ['CBuild', 'LAVA']) {
-        assert.match(results.content, new RegExp(`^${target} +${backend} +PASS +\\d+s +http://\\S+$`, 'm'));
-        assert.match(results.content, new RegExp(`^${target} +${backend} +gcc +2 +1 +1 +0 +0 +0$`, 'm'));
+        assert.match(results.content, new RegExp(`^- ${target} ${backend}: PASS in \\d+s, no regressions: http://\\S+ \\(full diff: http://\\S+/testsuite-diff\\.txt\\)$`, 'm'));
+        assert.match(results.content, new RegExp(`^- ${target} ${backend}: gcc 2 PASS, 1 FAIL, 1 XFAIL$`, 'm'));
       }
     }
     assert.equal(results.content.match(MARKER)?.[2], 'results');
@@ -71,11 +71,11 @@ describe('e2e: bot through the simulators', function () {
     wired = await h.wire();
     await cycleUntil(wired, () => resultsPosted(h, mp.link));
     const results = botComments(h, mp.link).at(-1)!.content;
-    assert.match(results, /: tests REGRESSED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
-    assert.match(results, /^x86_64 +CBuild +1 +0 +1 +0 +0 +0 +(http:\/\/\S+\/testsuite-diff\.txt)$/m);
-    assert.match(results, /Regressions \(passed before, FAIL now\):\n  a9hf \(CBuild\):\n    gcc: gcc\.dg\/pr1\.c \(test for excess errors\)\n/);
-    assert.match(results, /New tests that FAIL \(not regressions, but need a look\):\n  a9hf \(CBuild\):\n    gcc: gcc\.dg\/pr5\.c \(test for excess errors\)/);
-    const diffUrl = /^a9hf +LAVA +1 .* (http:\/\/\S+\/testsuite-diff\.txt)$/m.exec(results)![1];
+    assert.match(results, /^1 test regression on a9hf, x86_64 \(CBuild and LAVA\): gcc: gcc\.dg\/pr1\.c \(test for excess errors\)\.\n/);
+    assert.match(results, /^- x86_64 CBuild: 1 regression, 1 new FAIL$/m);
+    assert.match(results, /\nRegressions \(PASS at the branch point, lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3; FAIL now\):\n- a9hf, x86_64 \(CBuild and LAVA\):\n    gcc: gcc\.dg\/pr1\.c \(test for excess errors\)\n/);
+    assert.match(results, /\nNew tests that FAIL \(not regressions, but worth a look\):\n- a9hf, x86_64 \(CBuild and LAVA\):\n    gcc: gcc\.dg\/pr5\.c \(test for excess errors\)/);
+    const diffUrl = /^- a9hf LAVA: PASS .*\(full diff: (http:\/\/\S+\/testsuite-diff\.txt)\)$/m.exec(results)![1];
     const diff = await (await fetch(diffUrl)).text();
     assert.match(diff, /^Difference in testsuite results between:\n gcc-linaro\+bzr3~linaro-toolchain~trunk~r1 build /);
     assert.match(diff, /Tests that now fail, but worked before:\n\ngcc\.dg\/pr1\.c \(test for excess errors\)\n/);
@@ -100,8 +100,8 @@ describe('e2e: bot through the simulators', function () {
     wired = await h.wire();
     await cycleUntil(wired, () => resultsPosted(h, mp.link));
     const results = botComments(h, mp.link).at(-1)!.content;
-    assert.match(results, /: every build passed\.\n/);
-    assert.match(results, /Not compared:\n  a9hf \(CBuild\): the baseline build of lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 failed to build/);
+    assert.match(results, /^Every build passed; not every build could be compared with a baseline \(see below\)\.\n/);
+    assert.match(results, /\nNot compared:\n- a9hf CBuild: the baseline build of lp:~linaro-toolchain\/gcc-linaro\/trunk revision 3 failed to build/);
   });
 
   it('reports a broken build as the change\'s fault and an Incomplete LAVA job as infrastructure', async () => {
@@ -114,16 +114,17 @@ describe('e2e: bot through the simulators', function () {
     await cycleUntil(wired, async () => (await resultsPosted(h, broken.link)) && (await resultsPosted(h, unlucky.link)));
 
     const bob = botComments(h, broken.link).at(-1)!.content;
-    assert.match(bob, /the build FAILED on a9hf \(CBuild\), a9hf \(LAVA\), x86_64 \(CBuild\), x86_64 \(LAVA\)\./);
-    assert.match(bob, /^a9hf +CBuild +BUILD FAILED/m);
+    assert.match(bob, /^The build FAILED on a9hf, x86_64 \(CBuild and LAVA\)\.\n/);
+    assert.match(bob, /^- a9hf CBuild: BUILD FAILED in \d+s: http:\/\/\S+\/make\.log$/m);
+    assert.match(bob, /^- a9hf LAVA: BUILD FAILED in \d+s: http:\/\/\S+\/make\.log\n    LAVA job: http:\/\/\S+\/scheduler\/job\/\d+$/m, 'a failed LAVA build links the make.log it published, then its job');
+    assert.match(bob, /\nFirst errors of the failed builds \(from make.log\):\n- a9hf, x86_64 \(CBuild and LAVA\):\n    .*error: .*\n/);
     assert.doesNotMatch(bob, /INFRASTRUCTURE/);
 
     const carol = botComments(h, unlucky.link).at(-1)!.content;
-    assert.match(carol, /no build failed because of this change, but some builds could not run\./);
-    assert.match(carol, /^x86_64 +LAVA +INFRASTRUCTURE FAILURE/m);
-    assert.match(carol, /^a9hf +LAVA +PASS/m);
-    assert.match(carol, /problems of the build lab, not of this change:\n  x86_64 \(LAVA\): LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(attempt 3 of 3; all failed\)/);
-    assert.match(carol, /Submitted again after infrastructure failures:\n  x86_64 \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(http:\S+\)\n  x86_64 \(LAVA\) attempt 2: .*\n  x86_64 \(LAVA\) attempt 3: INFRASTRUCTURE FAILURE/);
+    assert.match(carol, /^No result on x86_64 \(LAVA\): the builds could not run \(infrastructure\), which is not this change's fault\.\n/);
+    assert.match(carol, /^- x86_64 LAVA: INFRASTRUCTURE FAILURE in \d+s \(attempt 3\): http:\S+$/m);
+    assert.match(carol, /^- a9hf LAVA: PASS/m);
+    assert.match(carol, /\nProblems of the build lab, not of this change:\n- x86_64 LAVA: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(attempt 3 of 3; all failed\)\n    attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) http:\S+\n    attempt 2: .*\n/);
     const attempts = h.lava.jobs().filter((j) => j.description.includes('~carol~unlucky') && j.description.includes('x86_64')).map((j) => j.description);
     assert.equal(attempts.length, 3, attempts.join('\n'));
     assert.match(attempts[0], /^cbuild-bot r(\d+) x86_64 gcc-linaro\+bzr2~carol~unlucky~r\1$/);
@@ -146,11 +147,12 @@ describe('e2e: bot through the simulators', function () {
     h.cbuild.killHostDuringNextJob('oort1');
     await cycleUntil(wired, () => resultsPosted(h, mp.link));
     const results = botComments(h, mp.link).at(-1)!.content;
-    assert.match(results, /every build passed with no test regressions\./);
+    assert.match(results, /^Every build passed with no test regressions\.\n/);
     assert.doesNotMatch(results, /INFRASTRUCTURE FAILURE/);
-    assert.match(results, /Submitted again after infrastructure failures:\n/);
-    assert.match(results, /^  a9hf \(LAVA\) attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) \(http:\S+\)\n  a9hf \(LAVA\) attempt 2: PASS$/m);
-    assert.match(results, /^  x86_64 \(CBuild\) attempt 1: CBuild host oort1 stopped answering during the build \(http:\S+\)\n  x86_64 \(CBuild\) attempt 2: PASS$/m);
+    assert.match(results, /^- a9hf LAVA: PASS in \d+s \(attempt 2\), no regressions: /m);
+    assert.match(results, /\nProblems of the build lab, not of this change:\n/);
+    assert.match(results, /^- a9hf LAVA: PASS after 1 failed attempt\n    attempt 1: LAVA job \d+ ended Incomplete: Unable to copy overlay \(Job error\) http:\S+$/m);
+    assert.match(results, /^- x86_64 CBuild: PASS after 1 failed attempt\n    attempt 1: CBuild host oort1 stopped answering during the build http:\S+$/m);
   });
 
   it('cancels the old LAVA jobs when a new revision arrives and reports only the new revision', async () => {
@@ -169,8 +171,10 @@ describe('e2e: bot through the simulators', function () {
     const comments = botComments(h, mp.link);
     const results = comments.filter((c) => c.content.match(MARKER)?.[2] === 'results');
     assert.equal(results.length, 1);
-    assert.match(results[0].content, /revision 3 /);
-    assert.ok(!comments.some((c) => /revision 2 .*every build passed|built revision 2 /.test(c.content)), 'no results for the superseded revision');
+    assert.match(results[0].content, /\nBuilds of revision 3 /);
+    const acks = comments.filter((c) => c.content.match(MARKER)?.[2] === 'ack');
+    assert.match(acks.at(-1)!.content, /\nThe builds of revision 2 were cancelled: their results will not be posted\.\n/, 'the next acknowledgement says what became of revision 2');
+    assert.ok(!comments.some((c) => /Builds of revision 2 /.test(c.content)), 'no results for the superseded revision');
     const status = await wired.store.requestsOfProposals([(await wired.store.proposalByLink(mp.link))!.id]);
     assert.deepEqual(status.map((r) => [r.revision.revno, r.state]), [[2, 'superseded'], [3, 'done']]);
   });

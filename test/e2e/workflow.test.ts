@@ -90,7 +90,7 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     assert.equal(replies.length, 1, 'one reply: to rita\'s cancel; none to mallory, none to itself');
     assert.match(replies[0].content, /^~rita: cancelled the builds of revision 2 \(request \d+\); their results will not be posted\./);
     const ack = botComments(h, mp.link).find((c) => c.content.includes(`${rebuilds[0].id}/ack`))!;
-    assert.match(ack.content, /^Rebuild requested by ~rita\./);
+    assert.match(ack.content, /^cbuild-bot has queued revision 2 \(.+\) of lp:~\S+ for build \(a rebuild asked for by ~rita\):\n/);
     assert.ok(!markers(h, mp.link).includes(`${rebuilds[0].id}/results`), 'a cancelled request gets no results comment');
     assert.equal((await wired.store.request(rebuilds[0].id))!.state, 'cancelled');
     const rebuildJobs = h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${rebuilds[0].id} `));
@@ -128,7 +128,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
 
     await cycleUntil(wired, () => hasResults(h, mp.link, id));
     const results = botComments(h, mp.link).find((c) => c.content.includes(`${id}/results`))!.content;
-    assert.match(results, /^a9hf +LAVA +PASS /m);
+    assert.match(results, /^- a9hf LAVA: PASS /m);
+    assert.match(results, /^Builds of .* \(scheduled by hand by \S+\):$/m);
     assert.doesNotMatch(results, /CBuild|x86_64/);
     assert.equal(h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${id} `)).length, 1, 'the running bot did not submit it again');
 
@@ -163,9 +164,9 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     await cycleUntil(wired, async () => hasResults(h, mp.link, 2) && (await wired.store.unfinishedBuilds()).length === 0);
     const [ack, results] = botComments(h, mp.link).map((c) => c.content);
     for (const text of [ack, results]) {
-      assert.match(text, /^x86_64 +CBuild /m);
-      assert.doesNotMatch(text, /^x86_64 +LAVA /m);
-      assert.match(text, /^a9hf +LAVA /m);
+      assert.match(text, /^- x86_64 CBuild: /m);
+      assert.doesNotMatch(text, /x86_64 LAVA/);
+      assert.match(text, /^- a9hf LAVA: /m);
     }
     const status = await gatherStatus(wired.store);
     const shadow = status.builds.filter((b) => b.request === 2 && b.shadow);
@@ -249,8 +250,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       const second = h.propose('xena', 'after-rollback');
       await waitFor('both results comments', () => botComments(h, first.link).length === 2 && botComments(h, second.link).length === 2);
       const results = botComments(h, first.link)[1].content;
-      assert.doesNotMatch(results, /LAVA +PASS|LAVA +CANCELLED/, 'rolled back: LAVA no longer shown');
-      assert.match(results, /^a9hf +CBuild +PASS/m);
+      assert.doesNotMatch(results, /LAVA: PASS|LAVA: CANCELLED/, 'rolled back: LAVA no longer shown');
+      assert.match(results, /^- a9hf CBuild: PASS/m);
       assert.doesNotMatch(botComments(h, second.link)[0].content, /LAVA/);
       const jobs = h.lava.jobs();
       assert.deepEqual(jobs.filter((j) => j.description.startsWith('cbuild-bot r2 ')).map((j) => j.health), ['Complete', 'Complete'], 'running jobs were not cancelled');
@@ -263,5 +264,58 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     wired = await h.wire();
     const lavaBuilds = (await gatherStatus(wired.store)).builds.filter((b) => b.request === 2 && b.backend === 'lava');
     assert.deepEqual(lavaBuilds.map((b) => [b.state, b.shadow]), [['passed', true], ['passed', true]], 'kept, as shadow builds');
+  });
+
+  it('makes LAVA the main backend of a target under a running `cbuild-bot run`, and rolls back by SIGHUP losing nothing', async () => {
+    h = await startHarness();
+    const first = h.propose('yara', 'lava-main');
+    const configFile = join(h.dir, 'bot.config.json');
+    const raw = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const write = (rollout: unknown) => writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *', vote: true, rollout }));
+    write({ targets: { a9hf: { main: 'lava' } } });
+    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+      env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    const waitFor = async (what: string, check: () => boolean, ms = 30_000) => {
+      const deadline = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await waitFor('the first results comment', () => botComments(h, first.link).length === 2);
+      const [ack, results] = botComments(h, first.link);
+      for (const text of [ack.content, results.content]) {
+        assert.doesNotMatch(text, /a9hf CBuild/, 'the shadow CBuild build is not shown');
+        assert.match(text, /^- a9hf LAVA: /m);
+        assert.match(text, /^- x86_64 CBuild: /m);
+      }
+      assert.match(results.content, /\nLAVA is the main build platform for a9hf: its results count here; CBuild built it too, as a shadow, not counted\.\n/);
+      assert.equal(results.vote, 'Approve');
+
+      h.toolchain.durationMs = 4000;
+      const second = h.propose('zoe', 'rolled-back');
+      await waitFor('the second proposal building', () => h.lava.jobs().some((j) => j.description.includes('~zoe~rolled-back') && j.state === 'Running'));
+      write({ targets: { a9hf: { main: 'cbuild' } } });
+      child.kill('SIGHUP');
+      await waitFor('the reload', () => /config reloaded/.test(log));
+      assert.match(log, /INFO config reloaded changed="rollout\.targets\.a9hf\.main: lava → cbuild"/);
+      await waitFor('the second results comment', () => botComments(h, second.link).length === 2);
+      const rolledBack = botComments(h, second.link)[1].content;
+      assert.match(rolledBack, /^- a9hf CBuild: PASS/m, 'the CBuild build that ran as shadow counts again');
+      assert.match(rolledBack, /^- a9hf LAVA: PASS/m);
+      assert.doesNotMatch(rolledBack, /main build platform/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    wired = await h.wire();
+    const builds = (await gatherStatus(wired.store)).builds.filter((b) => b.target === 'a9hf' && b.backend === 'cbuild' && b.request !== 1).sort((a, b) => a.request - b.request);
+    assert.deepEqual(builds.map((b) => [b.state, b.shadow]), [['passed', true], ['passed', false]], 'the first proposal\'s CBuild build kept as shadow, the second\'s shown after the rollback');
   });
 });

@@ -93,8 +93,11 @@ describe('Launchpad proposal page in Chromium: the results comment as reviewers 
     for (const c of cases) {
       const comment = await commentOnProposalPage(c);
       for (const b of c.builds) {
-        const lines = buildLines(comment, { target: b.target, backend: b.backend, state: b.state, urls: [b.log_url, b.job_url] });
-        assert.ok(lines.length >= 1, `${c.name}: no line holds ${b.target} ${b.backend} ${b.state} and its link (${b.log_url ?? b.job_url}) as a reader sees it:\n${comment.text}`);
+        // A failed build links the make.log where the failure is; the others their job or log.
+        const urls = b.state === 'failed' ? [b.failure_excerpt?.log_url ?? null] : [b.log_url, b.job_url];
+        assert.ok(b.state !== 'failed' || /\/make\.log$/.test(urls[0] ?? ''), `${c.name}: ${b.target} ${b.backend} has its make.log recorded`);
+        const lines = buildLines(comment, { target: b.target, backend: b.backend, state: b.state, urls });
+        assert.ok(lines.length >= 1, `${c.name}: no line holds ${b.target} ${b.backend} ${b.state} and its link (${urls.join(' or ')}) as a reader sees it:\n${comment.text}`);
       }
     }
   });

@@ -12,3 +12,8 @@ export function nextMigrationFile(name: string): { file: string; label: string }
   const file = `${String(version).padStart(3, '0')}_${name}.sql`;
   return { file, label: `${version} (${file.replace(/\.sql$/, '')})` };
 }
+
+/** Every migration of this checkout by file name (`001_init`, …), oldest first. */
+export function migrationNames(): string[] {
+  return listMigrations(defaultMigrationsDir()).map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
+}

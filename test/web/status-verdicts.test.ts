@@ -95,7 +95,7 @@ describe('web: status page verdicts, rebuilds, comment links and health, after a
     const res = await fetch(webPage);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type')!, /^text\/html/);
-    assert.match(await res.text(), /<h1>Code review comment for lp:~quinn\/gcc-linaro\/regressed<\/h1>[\s\S]*tests REGRESSED/);
+    assert.match(await res.text(), /<h1>Code review comment for lp:~quinn\/gcc-linaro\/regressed<\/h1>[\s\S]*1 test regression on /);
     const api = (await (await fetch(`${server.url}api/status`)).json()) as { recent: { id: number; comments: { kind: string; link: string; apiLink: string }[] }[] };
     const results = api.recent.find((r) => r.id === request.id)!.comments.find((c) => c.kind === 'results')!;
     assert.deepEqual([results.link, results.apiLink], [webPage, comment.posted_link]);

@@ -127,20 +127,19 @@ describe('real LAVA: the bot drives builds on a real server', function () {
     }, 540_000, 2000);
 
     const good = results('good')[0].content;
-    const row = good.split('\n').find((l) => /^toy +LAVA +PASS/.test(l));
-    assert.ok(row, good);
-    assert.match(row!, /^toy +LAVA +PASS +\d+s +http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+\/log_file\/plain$/);
-    assert.match(good, /^ {2}toy \(LAVA\): http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+$/m);
-    assert.match(good, /^toy +LAVA +toy +8 +0 +1 +0 +0 +0$/m, 'counts parsed from the real toy.sum');
-    assert.match(good, /^toy-down +LAVA +INFRASTRUCTURE FAILURE/m);
-    assert.match(good, /toy-down \(LAVA\): LAVA job \d+ ended Incomplete: .*Connection closed.* \(attempt 2 of 2; all failed\)/);
+    assert.match(good, /^- toy LAVA: PASS in [\dhms ]+[^:]*: http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+( \(full diff: \S+\))?$/m, 'a line per build, linking its LAVA job');
+    assert.match(good, /^- toy LAVA: toy 8 PASS, 1 XFAIL$/m, 'counts parsed from the real toy.sum');
+    assert.match(good, /^- toy-down LAVA: INFRASTRUCTURE FAILURE/m);
+    assert.match(good, /\n- toy-down LAVA: LAVA job \d+ ended Incomplete: .*Connection closed.* \(attempt 2 of 2; all failed\)\n/);
 
-    assert.match(results('broken')[0].content, /^toy +LAVA +BUILD FAILED/m);
-    assert.match(results('broken')[0].content, /the build FAILED on .*toy \(LAVA\)/);
+    const broken = results('broken')[0].content;
+    assert.match(broken, /^The build FAILED on toy \(LAVA\)\.\n/);
+    assert.match(broken, /^- toy LAVA: BUILD FAILED in [\dhms ]+: http:\/\/127\.0\.0\.1:\d+\/\S+\/make\.log\n    LAVA job: http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+$/m, 'the make.log the job published, then the job');
+    assert.match(broken, /\nFirst errors of the failed builds \(from make\.log\):\n- toy \(LAVA\):\n( {4}.*\n)* {4}.*lexer\.c:\d+:\d+: error: /, `the first error of the real build log:\n${broken}`);
 
     const rerun = results('rerun')[0].content;
-    assert.match(rerun, /revision 2 /);
-    assert.match(rerun, /^toy +LAVA +toy +7 +1 +1 +0 +0 +0$/m, 'the regression revision: calc/modulo FAILs');
+    assert.match(rerun, /\nBuilds of revision 2 /);
+    assert.match(rerun, /^- toy LAVA: toy 7 PASS, 1 FAIL, 1 XFAIL$/m, 'the regression revision: calc/modulo FAILs');
     const old = await waitFor('the superseded job to end', async () => {
       const j = await client.showJob(supersededJob!);
       return j.state === 'Finished' ? j : undefined;
