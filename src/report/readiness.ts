@@ -120,11 +120,12 @@ function ratioCriterion(name: 'queue-wait' | 'build-time', target: string, input
 
 function throughputCriterion(target: string, input: ReadinessInput): ReadinessCriterion {
   const min = input.thresholds.minThroughputRatio;
-  const lava = row(input, 'lava', target)?.throughputPerDay ?? 0;
-  const native = row(input, 'cbuild', target)?.throughputPerDay ?? 0;
+  // Counts over the same window: their ratio needs no rate (a rate per day is not known below a day).
+  const lava = row(input, 'lava', target)?.ranToAnEnd ?? 0;
+  const native = row(input, 'cbuild', target)?.ranToAnEnd ?? 0;
   if (native === 0) return criterion('throughput', false, null, `no native build ran to an end in the window: no demand to measure LAVA against (at least ${percent(min)} of native's)`);
   const ratio = lava / native;
-  return criterion('throughput', ratio >= min, ratio, `LAVA ran ${lava.toFixed(2)} builds a day to an end, native ${native.toFixed(2)} (${percent(ratio)}; at least ${percent(min)})`);
+  return criterion('throughput', ratio >= min, ratio, `LAVA ran ${lava} build(s) to an end, native ${native} (${percent(ratio)}; at least ${percent(min)})`);
 }
 
 function headroomCriterion(target: string, input: ReadinessInput): ReadinessCriterion {

@@ -127,7 +127,7 @@ describe('report: readiness verdict per target', () => {
         ['queue-wait', true, "LAVA's median 5m 00s vs 1m 00s (5.0×), p90 5m 00s vs 1m 00s (5.0×) (at most 2× and 3× native's, or 15m 00s)"],
         ['build-time', true, "LAVA's median 1h 06m vs 1h 00m (1.1×), p90 1h 06m vs 1h 00m (1.1×) (at most 1.5× and 2× native's, or 10m 00s)"],
         // 5 builds over the 6 days the store has a record of (its first request), not the 7-day window.
-        ['throughput', true, 'LAVA ran 0.83 builds a day to an end, native 0.83 (100.0%; at least 90.0%)'],
+        ['throughput', true, 'LAVA ran 5 build(s) to an end, native 5 (100.0%; at least 90.0%)'],
         // 5 × 4000 s of 2 boards × 7 days (1,209,600 s): 1.65% used.
         ['headroom', true, 'panda-es: 2 device(s) in service; LAVA builds used 5h 33m of 336h 00m (98.3% free; at least 20.0% free)'],
       ],
