@@ -162,22 +162,7 @@ function formatText(report: StabilityReport): string {
       }
     }
   }
-  parts.push('', 'Readiness of LAVA as the main build platform, per target (thresholds: config `readiness`):', '');
-  if (report.readiness.length === 0) {
-    parts.push('(no target)');
-  } else {
-    parts.push(
-      textTable(
-        ['target', 'verdict', ...CRITERIA],
-        report.readiness.map((r) => [r.target, r.ready ? 'ready' : 'not yet', ...CRITERIA.map((name) => (r.criteria.find((c) => c.name === name)?.met ? 'ok' : 'NO'))]),
-      ),
-    );
-    parts.push('');
-    for (const r of report.readiness) {
-      parts.push(terminalSafe(`  ${r.target}: ${r.verdict}`));
-      parts.push(terminalSafe(`    if every native build of ${r.target} ran on LAVA: ${describeForecast(r.forecast)}`));
-    }
-  }
+  parts.push('', ...readinessLines(report));
   parts.push('');
   const devices = report.lavaDevices;
   if (devices === null) parts.push('LAVA device pool: not asked');
@@ -227,6 +212,27 @@ function formatCsv(report: StabilityReport): string {
     ];
   });
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The readiness verdict per target, with what failed and the forecast: in `report` and at the end of the sandbox. */
+export function readinessLines(report: Pick<StabilityReport, 'readiness'>): string[] {
+  const parts = ['Readiness of LAVA as the main build platform, per target (thresholds: config `readiness`):', ''];
+  if (report.readiness.length === 0) {
+    parts.push('(no target)');
+  } else {
+    parts.push(
+      textTable(
+        ['target', 'verdict', ...CRITERIA],
+        report.readiness.map((r) => [r.target, r.ready ? 'ready' : 'not yet', ...CRITERIA.map((name) => (r.criteria.find((c) => c.name === name)?.met ? 'ok' : 'NO'))]),
+      ),
+    );
+    parts.push('');
+    for (const r of report.readiness) {
+      parts.push(terminalSafe(`  ${r.target}: ${r.verdict}`));
+      parts.push(terminalSafe(`    if every native build of ${r.target} ran on LAVA: ${describeForecast(r.forecast)}`));
+    }
+  }
+  return parts;
 }
 
 export function formatReport(report: StabilityReport, format: ReportFormat): string {

@@ -1,10 +1,12 @@
 /**
  * `cbuild-bot sandbox`: the whole job on loopback with no network. Starts the
  * simulated Launchpad, CBuild and LAVA (each replaceable by a real service),
- * seeds lp:gcc-linaro with a trunk and proposals that cover a passing build, a
- * failing build, a LAVA infrastructure failure and a new revision pushed while
- * builds run, runs the real bot until every proposal has its results comment,
- * and prints the comments as a reviewer reads them. With --keep-running the
+ * seeds lp:gcc-linaro with git proposals (and one bzr proposal) that cover a
+ * passing build, a failing build, a LAVA infrastructure failure and a new
+ * commit pushed while builds run (see scenario.ts), runs the real bot until
+ * every proposal has its results comment, prints the comments with each
+ * proposal's page on the simulated Launchpad, and ends with the readiness
+ * report: is LAVA ready to be the main build platform, per target. With --keep-running the
  * bot goes on cycling afterwards, so builds scheduled by hand against the
  * config it wrote are built and commented too.
  *
@@ -30,6 +32,10 @@ import { LaunchpadSimulator } from '../launchpad/simulator.js';
 import { LaunchpadClient } from '../launchpad/client.js';
 import { readCredentialsFile, writeCredentialsFile } from '../launchpad/credentials.js';
 import { HttpClient } from '../http/client.js';
+import { gatherReport } from '../report/gather.js';
+import { readinessLines } from '../report/format.js';
+import { reportSettings } from '../report/report.js';
+import { windowEndingAt } from '../report/window.js';
 import { SandboxToolchain } from './toolchain.js';
 import { SANDBOX_TRUSTED, seedGccLinaro, type SeededScenario } from './scenario.js';
 
@@ -114,6 +120,7 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
     const finished = await driveUntilDone(sandbox, opts.timeoutMs, logger, say, stop);
     if (stop.signal) return interrupted(stop.signal);
     await printComments(sandbox, say);
+    if (finished) await printReadiness(sandbox, say, logger);
     if (!finished) {
       say(`cbuild-bot sandbox: gave up after ${Math.round(opts.timeoutMs / 1000)} s before every proposal had its results comment`);
       return 1;
@@ -286,6 +293,19 @@ async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logge
     await pause(300, stop);
   }
   return false;
+}
+
+/**
+ * The end of the story: is LAVA ready to be the main build platform, per
+ * target, from what the sandbox built (`cbuild-bot report` says the same).
+ * One more cycle first, so the last pairs are compared test by test.
+ */
+async function printReadiness(sandbox: Sandbox, say: (t: string) => void, logger: Logger): Promise<void> {
+  await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
+  const report = await gatherReport(sandbox.wired.store, windowEndingAt(new Date(), '1d'), { lava: sandbox.wired.lava, settings: reportSettings(sandbox.config) });
+  say('='.repeat(100));
+  for (const line of readinessLines(report)) say(line);
+  say('');
 }
 
 async function printComments(sandbox: Sandbox, say: (t: string) => void): Promise<void> {
