@@ -13,7 +13,7 @@ import { nextAttempt, nextUncertainCheck } from '../core/retry.js';
 import type { BuildPatch } from '../store/store.js';
 import { vcsFor } from '../vcs/index.js';
 import { fetchTestSummary } from './results.js';
-import { requestJobName } from './requests.js';
+import { requestJobName, resultsUploadUrl } from './requests.js';
 import type { CycleContext } from './context.js';
 import { errorMessage, isServiceError } from './events.js';
 
@@ -96,7 +96,7 @@ export class BuildRunner {
         request,
         target,
         cbuildJob,
-        resultsUrl: new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, ctx.config.cbuild.resultsUrl).toString(),
+        resultsUrl: resultsUploadUrl(ctx.config, cbuildJob),
         checkout: vcs.checkout(request),
       });
       await this.setState(build, 'queued', { external_id: job.externalId, job_url: job.jobUrl, submitted_at: ctx.now(), uncertain_since: null, next_check_at: null, detail: null });
