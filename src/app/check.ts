@@ -82,7 +82,8 @@ export function templateChecks(config: BotConfig): CheckItem[] {
         validateJobDefinition(rendered);
         continue;
       } catch (err) {
-        if (err instanceof JobTemplateError) problem = err.message;
+        // The YAML parser's message goes on to quote the lines around the error: its first line says where.
+        if (err instanceof JobTemplateError) problem = err.message.split('\n')[0].replace(/:$/, '');
         else if (err instanceof JobDefinitionError) problem = `job template '${path}' for target '${name}' renders a job LAVA would refuse: ${err.faultString}`;
         else throw err;
       }
@@ -94,7 +95,7 @@ export function templateChecks(config: BotConfig): CheckItem[] {
     // One line per distinct problem; the same one for every VCS is said once.
     const [[problem, kinds]] = [...failures];
     const more = failures.size > 1 ? ` (and ${failures.size - 1} more problem(s) for other sources)` : '';
-    return { ok: false, cause: 'config', text: `${problem} (with a ${kinds.join(' and ')} sample build)${more}`, fix: TEMPLATE_FIX };
+    return { ok: false, cause: 'config', text: `${problem} (for a ${kinds.join(' and a ')} sample build)${more}`, fix: TEMPLATE_FIX };
   });
 }
 
@@ -267,7 +268,7 @@ export async function checkCommand(opts: { config: string; log: LogSettings }, i
  * What `run` and `once` check at start. Returns why they must not start —
  * a configuration error, offline or as a service answered it — or null; a
  * service that does not answer is logged as a warning (the bot retries it),
- * the items that passed at info level.
+ * the items that passed at debug level (a passing check is not news).
  */
 export async function startupRefusal(config: BotConfig, configFile: string, options: CheckOptions): Promise<string | null> {
   const refuse = (items: CheckItem[]) =>
@@ -279,7 +280,7 @@ export async function startupRefusal(config: BotConfig, configFile: string, opti
   const wrong = online.filter((i) => !i.ok && i.cause === 'config');
   if (wrong.length) return refuse(wrong);
   for (const item of [...offline, ...online]) {
-    if (item.ok) options.logger.info(`preflight: ${item.text}`);
+    if (item.ok) options.logger.debug(`preflight: ${item.text}`);
     else options.logger.warn(`preflight: ${item.text}; starting anyway, the bot retries`, { fix: item.fix });
   }
   return null;
