@@ -121,7 +121,11 @@ export class BuildRunner {
         case 'config':
           await this.setState(build, 'held', { detail: verdict.detail, uncertain_since: null, next_check_at: null });
           ctx.events.configurationError(build, verdict.detail);
-          ctx.guard.failed('submit build: the configuration is wrong', { target: build.target, backend: build.backend }, new Error(verdict.detail));
+          ctx.guard.failed(
+            'submit build: the configuration is wrong; its builds are held until it is fixed and the config re-read (SIGHUP, or a restart)',
+            { target: build.target, backend: build.backend },
+            new Error(verdict.detail),
+          );
           return;
       }
     }

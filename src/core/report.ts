@@ -117,6 +117,9 @@ function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[])
 }
 
 /** The short acknowledgement: what was queued where, with links. */
+/** A build held for the bot's own configuration error, as a reviewer reads it: neither the change's fault nor the lab's. */
+const HELD_IN_ACK = "HELD: cbuild-bot's own configuration is wrong (not the change); built once that is fixed";
+
 export function composeAck(
   proposal: ProposalRow,
   request: RequestRow,
@@ -126,7 +129,11 @@ export function composeAck(
   const rows = sortBuilds(builds, targetOrder).map((b) => [
     b.target,
     backendName(b),
-    b.state === 'error' || b.state === 'infra' ? `not queued: ${b.detail ?? 'unknown error'}` : b.job_url ?? b.external_id ?? '',
+    b.state === 'error' || b.state === 'infra'
+      ? `not queued: ${b.detail ?? 'unknown error'}`
+      : b.state === 'held'
+        ? HELD_IN_ACK
+        : (b.job_url ?? b.external_id ?? ''),
   ]);
   const lines = [
     ...requestedByLine(request),
