@@ -11,7 +11,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../src/config/config.js';
-import { startHarness, type Harness } from '../../e2e/harness.js';
+import { HttpClient } from '../../../src/http/client.js';
+import { LavaClient, LavaFault } from '../../../src/lava/client.js';
+import { LAVA_TOKEN, startHarness, type Harness } from '../../e2e/harness.js';
 import { requireRealLava, type RealLava } from './env.js';
 
 const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
@@ -77,5 +79,35 @@ describe('real LAVA: cbuild-bot check', function () {
     const refused = await check(config('wrong-token.json', [lava.deviceType, lava.downDeviceType], wrong), h.credentialsFile);
     assert.equal(refused.code, 1);
     assert.match(refused.stdout, new RegExp(`^✗ LAVA at ${lava.rpcUrl.replace(/[.]/g, '\\.')}: LAVA rejected the token for user '${lava.user}' \\(HTTP 401\\) — check lava\\.user`, 'm'));
+  });
+
+  it('the simulator answers system.user_can_submit_to_types as the real server does', async () => {
+    const http = new HttpClient({ retries: 0 });
+    const pairs: [LavaClient, LavaClient, string][] = [
+      [new LavaClient({ url: lava.rpcUrl, user: lava.user, token: lava.token, http }), new LavaClient({ url: lava.rpcUrl, http }), lava.deviceType],
+      [new LavaClient({ url: h.lava.rpcUrl, user: 'cbuild-bot', token: LAVA_TOKEN, http }), new LavaClient({ url: h.lava.rpcUrl, http }), 'panda-es'],
+    ];
+    const answers = [];
+    for (const [client, anonymous, type] of pairs) {
+      const anonymously = await anonymous.canSubmitTo([type]).catch((err: unknown) => err);
+      const notAList = await client.call('system.user_can_submit_to_types', type).catch((err: unknown) => err);
+      const other = await client.call('system.user_can_submit_to_types', [type], 'somebody-else').catch((err: unknown) => err);
+      answers.push({
+        known: await client.canSubmitTo([type, 'no-such-type']),
+        anonymously: anonymously instanceof LavaFault ? [anonymously.faultCode, anonymously.faultString] : anonymously,
+        notAList: notAList instanceof LavaFault ? [notAList.faultCode, notAList.faultString] : notAList,
+        other: other instanceof LavaFault ? other.faultCode : other,
+      });
+    }
+    const [real, simulated] = answers;
+    assert.deepEqual(real.known, { [lava.deviceType]: true });
+    assert.deepEqual(simulated.known, { 'panda-es': true });
+    assert.deepEqual(real.anonymously, [401, 'Authentication with user and token required for this API.']);
+    assert.deepEqual(simulated.anonymously, real.anonymously);
+    assert.deepEqual(real.notAList, [400, 'type list argument must be a list']);
+    assert.deepEqual(simulated.notAList, real.notAList);
+    // The real admin is a superuser who may ask for another user (404: no such user); the simulator's users may not (401).
+    assert.equal(real.other, 404);
+    assert.equal(simulated.other, 401);
   });
 });
