@@ -92,7 +92,7 @@ export function templateChecks(config: BotConfig): CheckItem[] {
     if (failures.size === 0) {
       return { ok: true, text: `job template ${path} for target ${name}: renders for ${VCSES.map((v) => v.kind).join(' and ')} sources, and LAVA's schema accepts the job` };
     }
-    // One line per distinct problem; the same one for every VCS is said once.
+    // The first problem, once for every VCS it holds for; further ones are counted (fixing one shows the next).
     const [[problem, kinds]] = [...failures];
     const more = failures.size > 1 ? ` (and ${failures.size - 1} more problem(s) for other sources)` : '';
     return { ok: false, cause: 'config', text: `${problem} (for a ${kinds.join(' and a ')} sample build)${more}`, fix: TEMPLATE_FIX };

@@ -211,6 +211,19 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     assert.ok(h.lava.jobs().length > 0, 'the LAVA builds were submitted');
   });
 
+  it('explains itself with --help, and run and once explain --dry-run', async () => {
+    const help = await cli(['check', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: cbuild-bot check \[--config FILE\]\n\nChecks what the bot needs, one line per item, ✓ or ✗ with what to do about it/);
+    for (const command of ['run', 'once']) {
+      const usage = await cli([command, '--help']);
+      assert.match(usage.stdout, new RegExp(`^Usage: cbuild-bot ${command} \\[--config FILE\\] \\[--dry-run\\]`));
+      assert.match(usage.stdout, /refuses to start, exit 1, on a configuration\nerror/);
+      assert.match(usage.stdout, /--dry-run +read Launchpad \(anonymously when no credentials are configured\)/);
+    }
+    assert.match((await cli(['--help'])).stdout, /^  check +preflight: check the config, templates, secret files, Launchpad, LAVA and CBuild; exit 1 on a problem$/m);
+  });
+
   it('says which config problems it found when the config is not valid, exit 1', async () => {
     const config = configWith((raw) => delete (raw.targets.a9hf.lava as Partial<RawConfig['targets'][string]['lava']>).deviceType);
     const check = await cli(['check', '--config', config], env);
