@@ -6,7 +6,8 @@
  * once per cause with what to fix, the health line and /metrics show it, the
  * cycle counts it as a failure (`once` exits 1), and once the configuration
  * is fixed and re-read the held builds are submitted and the proposal gets
- * its usual comments.
+ * its usual comments — in process, and in a running `cbuild-bot run` sent
+ * SIGHUP.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -141,5 +142,50 @@ describe('e2e: configuration errors are held, not reported', function () {
     const restarted = await h.wire();
     await cycleUntil(restarted, () => markers(h, mp.link).includes('2/results'));
     assert.match(comment(h, mp.link, '2/results'), /every build passed with no test regressions/);
+  });
+
+  it('in a running `cbuild-bot run`: a template broken after the start holds its builds, SIGHUP refuses the broken file, and takes the fix', async () => {
+    h = await startHarness();
+    const template = readFileSync(TEMPLATE, 'utf8');
+    const copy = join(h.dir, 'template.yaml');
+    writeFileSync(copy, template);
+    const raw = JSON.parse(readFileSync(join(h.dir, 'bot.config.json'), 'utf8'));
+    for (const t of Object.values(raw.targets) as { lava: { template: string } }[]) t.lava.template = copy;
+    const configFile = join(h.dir, 'every-second.json');
+    writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *' }));
+    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], { env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    const waitFor = async (what: string, check: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await waitFor('the first cycle', () => /INFO cycle done/.test(log));
+      writeFileSync(copy, template.replace('priority: medium', 'priority: [medium'));
+      const mp = h.propose('zoe', 'edited-template');
+      await waitFor('the acknowledgement', () => markers(h, mp.link).includes('2/ack'));
+      assert.match(log, new RegExp(`ERROR ${HELD_STEP.replace(/[()]/g, '\\$&')} target=a9hf backend=lava error="job template '${copy}' for target 'a9hf' is not valid YAML`));
+      assert.equal(h.lava.jobs().length, 0);
+
+      child.kill('SIGHUP');
+      await waitFor('the refused reload', () => /config not reloaded/.test(log));
+      assert.match(log, new RegExp(`ERROR config not reloaded: the new file is not valid; keeping the old one error=".*✗ job template '${copy}' for target 'a9hf' is not valid YAML`));
+      writeFileSync(copy, template);
+      child.kill('SIGHUP');
+      await waitFor('the results', () => markers(h, mp.link).includes('2/results'));
+      assert.match(log, /INFO builds held for a configuration error are tried again builds=4\n/);
+      assert.match(comment(h, mp.link, '2/results'), /every build passed with no test regressions/);
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 });
