@@ -116,10 +116,10 @@ function sortBuilds(builds: readonly BuildRow[], targetOrder: readonly string[])
   return [...builds].sort((a, b) => rank(a) - rank(b));
 }
 
-/** The short acknowledgement: what was queued where, with links. */
 /** A build held for the bot's own configuration error, as a reviewer reads it: neither the change's fault nor the lab's. */
 const HELD_IN_ACK = "HELD: cbuild-bot's own configuration is wrong (not the change); built once that is fixed";
 
+/** The short acknowledgement: what was queued where, with links. */
 export function composeAck(
   proposal: ProposalRow,
   request: RequestRow,
