@@ -11,10 +11,10 @@ import type { BotConfig, RolloutConfig, RolloutSetting } from '../config/config.
 import { CredentialsFileError, readCredentialsFile, type LaunchpadCredentials } from '../launchpad/credentials.js';
 import type { CheckItem } from './check.js';
 
-/** Launchpad credentials that cannot be used; the message names the file (or the settings) and the fix. */
+/** Launchpad credentials that cannot be used: `problem` names the file (or the settings), `fix` what to do; the message says both. */
 export class CredentialsMissingError extends Error {
-  constructor(message: string, readonly fix: string) {
-    super(message);
+  constructor(readonly problem: string, readonly fix: string) {
+    super(`${problem}: ${fix}`);
     this.name = 'CredentialsMissingError';
   }
 }
@@ -98,7 +98,7 @@ export function secretFileChecks(config: BotConfig, env: NodeJS.ProcessEnv, dryR
     items.push(file ? (modeProblem('Launchpad credentials file', file) ?? { ok: true, text: `Launchpad credentials file ${file}: readable by this user only` }) : { ok: true, text: note! });
   } catch (err) {
     if (!(err instanceof CredentialsMissingError)) throw err;
-    items.push({ ok: false, cause: 'config', text: err.message, fix: err.fix });
+    items.push({ ok: false, cause: 'config', text: err.problem, fix: err.fix });
   }
 
   const tokenFile = env.CBUILD_BOT_LAVA_TOKEN_FILE ? { path: env.CBUILD_BOT_LAVA_TOKEN_FILE, setting: '$CBUILD_BOT_LAVA_TOKEN_FILE' } : config.lava.tokenFile ? { path: config.lava.tokenFile, setting: 'lava.tokenFile' } : undefined;

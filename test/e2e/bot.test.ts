@@ -252,12 +252,13 @@ describe('e2e: bot through the simulators', function () {
     h = await startHarness();
     await assert.rejects(h.wire({ anonymous: true }), {
       name: 'CredentialsMissingError',
-      message: 'no Launchpad credentials: neither launchpad.credentialsFile nor $CBUILD_BOT_LP_CREDENTIALS names a file, and the bot cannot post without them',
+      message:
+        'no Launchpad credentials: neither launchpad.credentialsFile nor $CBUILD_BOT_LP_CREDENTIALS names a file, and the bot cannot post without them: ' +
+        'run `cbuild-bot login` and name the file it writes in launchpad.credentialsFile (or give --dry-run to read Launchpad anonymously and post nothing)',
     });
     const missing = join(h.dir, 'not-logged-in-yet');
     await assert.rejects(h.wire({ anonymous: true, config: { launchpad: { ...h.config.launchpad, credentialsFile: missing } } }), {
-      message: `Launchpad credentials file ${missing} (launchpad.credentialsFile) does not exist`,
-      fix: 'run `cbuild-bot login` to make it (or give --dry-run to read Launchpad anonymously and post nothing)',
+      message: `Launchpad credentials file ${missing} (launchpad.credentialsFile) does not exist: run \`cbuild-bot login\` to make it (or give --dry-run to read Launchpad anonymously and post nothing)`,
     });
   });
 
