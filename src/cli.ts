@@ -283,7 +283,7 @@ prints the comments as a reviewer reads them, and exits 0. Its state (database, 
 credentials) lives in a temporary directory, removed when it ends, on SIGTERM and on Ctrl-C.
 
   --launchpad URL          use this Launchpad service root instead of the simulator (seeds nothing)
-  --lp-credentials FILE    launchpadlib credentials file for --launchpad
+  --lp-credentials FILE    launchpadlib credentials file for --launchpad (required with it)
   --project NAME           project to watch with --launchpad (default: gcc-linaro)
   --lava URL               use this LAVA XML-RPC endpoint (…/RPC2) instead of the simulator
   --lava-user USER         LAVA user for --lava
