@@ -39,8 +39,18 @@ const LOG_OPTIONS = `  --log-format text|json log lines as text (default) or one
 
 const configured = (command: 'run' | 'once' | 'status' | 'migrate') => async (values: Values, _p: string[], log: LogSettings) => {
   const { runConfiguredCommand } = await import('./app/commands.js');
-  return runConfiguredCommand(command, { config: String(values.config), log, json: Boolean(values.json) });
+  return runConfiguredCommand(command, { config: String(values.config), log, json: Boolean(values.json), dryRun: Boolean(values['dry-run']) });
 };
+
+const START_HELP = `At start it makes the checks of cbuild-bot check and refuses to start, exit 1, on a configuration
+error (a template LAVA would refuse, a missing or exposed secret file, a token a service refuses, an
+unknown device type or queue), naming it; a service that does not answer only gives a warning (the
+bot retries it). A config file that is not valid exits 2.
+
+  --dry-run              read Launchpad (anonymously when no credentials are configured) and print the
+                         jobs it would submit or cancel and the comments it would post; submits, cancels
+                         and posts nothing. It works on a throwaway copy of the database, so the real one
+                         is never written (each dry run starts from the database as it is).`;
 
 const manual = (command: 'schedule' | 'cancel') => async (values: Values, positionals: string[], log: LogSettings) => {
   const { runManualCommand } = await import('./app/commands.js');
@@ -61,24 +71,48 @@ const manual = (command: 'schedule' | 'cancel') => async (values: Values, positi
 
 const COMMANDS: Record<string, Command> = {
   run: {
-    synopsis: '[--config FILE]',
+    synopsis: '[--config FILE] [--dry-run]',
     summary: 'watch Launchpad on the config\'s schedule until SIGTERM/SIGINT (SIGHUP re-reads the config)',
     help: `Runs the bot: a cycle (observe Launchpad, build, comment) on the config's schedule, the dailies
 on theirs, and the status page on http.listen. SIGTERM/SIGINT finish the current step, then stop;
-SIGHUP re-reads the config and logs what changed.`,
-    options: {},
+SIGHUP re-reads the config and logs what changed (a file that is not valid, or whose templates or
+secret files cannot work, is refused and the old config kept); builds held for a configuration
+error are tried again then, and at each start.
+
+${START_HELP}`,
+    options: { 'dry-run': { type: 'boolean', default: false } },
     config: true,
     logs: true,
     run: configured('run'),
   },
   once: {
-    synopsis: '[--config FILE]',
+    synopsis: '[--config FILE] [--dry-run]',
     summary: 'run one cycle (observe, build, comment) and exit (1 if anything failed)',
-    help: 'Runs one cycle and exits: 0 when every step succeeded, 1 when any failed.',
-    options: {},
+    help: `Runs one cycle and exits: 0 when every step succeeded, 1 when any failed (a configuration error
+met in the cycle, such as a template that does not render, included).
+
+${START_HELP}`,
+    options: { 'dry-run': { type: 'boolean', default: false } },
     config: true,
     logs: true,
     run: configured('once'),
+  },
+  check: {
+    synopsis: '[--config FILE]',
+    summary: 'preflight: check the config, templates, secret files, Launchpad, LAVA and CBuild; exit 1 on a problem',
+    help: `Checks what the bot needs, one line per item, ✓ or ✗ with what to do about it: the config is valid;
+every target's LAVA template renders for a bzr and a git build and LAVA's schema accepts the job;
+the Launchpad credentials file and the LAVA token file exist and are readable by this user only;
+Launchpad accepts the credentials (who the bot is logged in as); LAVA accepts the token and has
+each device type, and its user may submit to it; the CBuild scheduler answers and has each queue.
+Exits 0 when every item is ✓, 1 otherwise. Run it as the bot's user after editing the config.`,
+    options: {},
+    config: true,
+    logs: true,
+    run: async (values, _p, log) => {
+      const { checkCommand } = await import('./app/check.js');
+      return checkCommand({ config: String(values.config), log }, io);
+    },
   },
   status: {
     synopsis: '[--config FILE] [--json]',
@@ -249,7 +283,7 @@ prints the comments as a reviewer reads them, and exits 0. Its state (database, 
 credentials) lives in a temporary directory, removed when it ends, on SIGTERM and on Ctrl-C.
 
   --launchpad URL          use this Launchpad service root instead of the simulator (seeds nothing)
-  --lp-credentials FILE    launchpadlib credentials file for --launchpad
+  --lp-credentials FILE    launchpadlib credentials file for --launchpad (required with it)
   --project NAME           project to watch with --launchpad (default: gcc-linaro)
   --lava URL               use this LAVA XML-RPC endpoint (…/RPC2) instead of the simulator
   --lava-user USER         LAVA user for --lava
@@ -277,6 +311,9 @@ credentials) lives in a temporary directory, removed when it ends, on SIGTERM an
     run: async (values, _p, log) => {
       const timeout = seconds('--timeout', values.timeout);
       if (values.lava && !(values['lava-user'] && values['lava-token-file'])) throw new UsageError('--lava needs --lava-user and --lava-token-file');
+      if (values.launchpad && !values['lp-credentials']) {
+        throw new UsageError('--launchpad needs --lp-credentials: the sandbox posts its comments (cbuild-bot once --dry-run shows what the bot would post without posting)');
+      }
       const { runSandbox } = await import('./sandbox/sandbox.js');
       return runSandbox({
         launchpad: values.launchpad as string | undefined,

@@ -1,6 +1,6 @@
 /** The config-driven commands: run, once, status, migrate, schedule, cancel. */
 import { userInfo } from 'node:os';
-import { loadConfig } from '../config/config.js';
+import { ConfigError, loadConfig, type BotConfig } from '../config/config.js';
 import { textTable } from '../core/report.js';
 import type { Backend } from '../core/model.js';
 import { ManualBuildError, type ScheduleSource } from '../bot/manual.js';
@@ -13,13 +13,20 @@ import { wireBot } from './wiring.js';
 import { runService } from './service.js';
 import { allEvents } from '../bot/events.js';
 import { formatStatus, gatherStatus } from './status.js';
+import { formatItem, offlineChecks, startupRefusal } from './check.js';
 
+/**
+ * `run` and `once` first make the preflight (check.ts) and refuse to start,
+ * exit 1, on a configuration error; `--dry-run` reads Launchpad and prints
+ * what would be submitted and posted, on a throwaway copy of the database.
+ */
 export async function runConfiguredCommand(
   command: 'run' | 'once' | 'status' | 'migrate',
-  opts: { config: string; log: LogSettings; json: boolean },
+  opts: { config: string; log: LogSettings; json: boolean; dryRun?: boolean },
 ): Promise<number> {
   const config = loadConfig(opts.config);
   const logger = commandLogger(opts.log, 'info');
+  const dryRun = opts.dryRun ?? false;
   if (command === 'migrate' || command === 'status') {
     const store = await Store.open(config.database);
     try {
@@ -37,13 +44,19 @@ export async function runConfiguredCommand(
       await store.close();
     }
   }
+  const refusal = await startupRefusal(config, opts.config, { env: process.env, dryRun, logger });
+  if (refusal) {
+    process.stderr.write(`cbuild-bot ${command}: ${refusal}\n`);
+    return 1;
+  }
   if (command === 'run') {
     const { Metrics } = await import('../web/metrics.js');
     const { Health } = await import('../web/health.js');
     const { startStatusServer } = await import('../web/server.js');
     const metrics = new Metrics();
     const health = new Health();
-    const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests(), events: allEvents(metrics, health) });
+    const wired = await wireBot(config, { logger, dryRun, afterCommentPosted: crashHookForTests(), events: allEvents(metrics, health) });
+    await wired.bot.retryHeldBuilds();
     let server;
     try {
       server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger, config: () => wired.bot.currentConfig });
@@ -53,19 +66,28 @@ export async function runConfiguredCommand(
     }
     logger.info('status page', { url: server.url });
     try {
-      await runService(wired, logger, { reloadConfig: () => loadConfig(opts.config) });
+      await runService(wired, logger, { reloadConfig: () => loadCheckedConfig(opts.config, dryRun) });
     } finally {
       await server.close();
     }
     return 0;
   }
-  const wired = await wireBot(config, { logger, afterCommentPosted: crashHookForTests() });
+  const wired = await wireBot(config, { logger, dryRun, afterCommentPosted: crashHookForTests() });
   try {
+    await wired.bot.retryHeldBuilds();
     const report = await wired.bot.runCycle();
     return report.errors > 0 ? 1 : 0;
   } finally {
     await wired.close();
   }
+}
+
+/** The config re-read on SIGHUP: refused (the old one kept) when it is not valid or cannot work offline (a template, a secret file). */
+function loadCheckedConfig(file: string, dryRun: boolean): BotConfig {
+  const config = loadConfig(file);
+  const wrong = offlineChecks(config, { env: process.env, dryRun }).filter((i) => !i.ok);
+  if (wrong.length) throw new ConfigError(file, wrong.map(formatItem));
+  return config;
 }
 
 /**

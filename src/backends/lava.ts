@@ -16,6 +16,45 @@ import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, Submitted
 /** LAVA's `job_name` is at most 200 characters (lava_common schema). */
 const MAX_JOB_NAME = 200;
 
+/** What a job definition is rendered from: a build's submission, or the preflight's sample of one. */
+export type DefinitionInput = Pick<JobSubmission, 'target' | 'cbuildJob' | 'resultsUrl' | 'checkout'> & {
+  build: Pick<BuildRow, 'submit_key' | 'target'>;
+  request: Pick<RequestRow, 'id' | 'source'>;
+};
+
+/** `cbuild-bot r42 a9hf <cbuild job>`: identifies the request and target, within LAVA's 200 characters. */
+export function lavaJobName(requestId: number, targetName: string, cbuildJob: string): string {
+  const key = `cbuild-bot r${requestId} ${targetName} `;
+  return key + cbuildJob.slice(0, MAX_JOB_NAME - key.length);
+}
+
+/** A target's template file; JobTemplateError naming it when it cannot be read. */
+export function readJobTemplate(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new JobTemplateError(`cannot read job template '${path}': ${(err as Error).message}`);
+  }
+}
+
+/** Renders a target's template with a build's values; JobTemplateError names the template file and the target. */
+export function renderLavaJob(templateText: string, { build, request, target, cbuildJob, resultsUrl, checkout }: DefinitionInput): string {
+  return renderJobDefinition(
+    templateText,
+    {
+      job_name: build.submit_key,
+      device_type: target.lava.deviceType,
+      source: vcsFor(request.source.vcs).describeSource(request.source),
+      ...checkout,
+      target: build.target,
+      cbuild_job: cbuildJob,
+      results_url: resultsUrl,
+      request_id: String(request.id),
+    },
+    `${target.lava.template}' for target '${build.target}`,
+  );
+}
+
 export class LavaBackend implements BuildBackend {
   readonly name = 'lava' as const;
   readonly label = 'LAVA';
@@ -32,10 +71,8 @@ export class LavaBackend implements BuildBackend {
     this.templates.clear();
   }
 
-  /** `cbuild-bot r42 a9hf <cbuild job>`: identifies the request and target, within LAVA's 200 characters. */
   submitKey(requestId: number, _target: unknown, targetName: string, cbuildJob: string): string {
-    const key = `cbuild-bot r${requestId} ${targetName} `;
-    return key + cbuildJob.slice(0, MAX_JOB_NAME - key.length);
+    return lavaJobName(requestId, targetName, cbuildJob);
   }
 
   attemptKey(firstKey: string, attempt: number): string {
@@ -44,31 +81,14 @@ export class LavaBackend implements BuildBackend {
   }
 
   /** The job definition a build is submitted with; throws JobTemplateError naming the template. */
-  definition({ build, request, target, cbuildJob, resultsUrl, checkout }: JobSubmission): string {
-    const path = target.lava.template;
+  definition(job: DefinitionInput): string {
+    const path = job.target.lava.template;
     let text = this.templates.get(path);
     if (text === undefined) {
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        throw new JobTemplateError(`cannot read job template '${path}': ${(err as Error).message}`);
-      }
+      text = readJobTemplate(path);
       this.templates.set(path, text);
     }
-    return renderJobDefinition(
-      text,
-      {
-        job_name: build.submit_key,
-        device_type: target.lava.deviceType,
-        source: vcsFor(request.source.vcs).describeSource(request.source),
-        ...checkout,
-        target: build.target,
-        cbuild_job: cbuildJob,
-        results_url: resultsUrl,
-        request_id: String(request.id),
-      },
-      `${path}' for target '${build.target}`,
-    );
+    return renderLavaJob(text, job);
   }
 
   async submit(job: JobSubmission): Promise<SubmittedJob> {
@@ -126,7 +146,10 @@ export class LavaBackend implements BuildBackend {
     if (err instanceof LavaAuthError) {
       return { kind: 'config', detail: `${message}: check lava.user and the token (lava.tokenFile or $CBUILD_BOT_LAVA_TOKEN)` };
     }
-    if (err instanceof LavaFault) return { kind: 'config', detail: `LAVA refused the job definition: ${err.faultString}` };
+    if (err instanceof LavaFault && (err.kind === 'auth-required' || err.kind === 'forbidden')) {
+      return { kind: 'config', detail: `LAVA refused the submission: ${err.faultString} (check lava.user and the token: lava.tokenFile or $CBUILD_BOT_LAVA_TOKEN)` };
+    }
+    if (err instanceof LavaFault) return { kind: 'config', detail: `LAVA refused the job definition: ${err.faultString} (fix the target's template)` };
     if (err instanceof JobTemplateError) return { kind: 'config', detail: message };
     return { kind: 'config', detail: message };
   }

@@ -129,9 +129,15 @@ export class Bot {
     this.manifests.clear();
     const lava = this.deps.backends.lava;
     if (lava instanceof LavaBackend) lava.forgetTemplates();
+    await this.retryHeldBuilds();
+    return kept;
+  }
+
+  /** Builds held for a configuration error are submitted again: the config was read anew (at start, on SIGHUP). */
+  async retryHeldBuilds(): Promise<number> {
     const released = await this.deps.store.releaseHeldBuilds(this.now());
     if (released) this.deps.logger.info('builds held for a configuration error are tried again', { builds: released });
-    return kept;
+    return released;
   }
 
   private planConfig(): PlanConfig {

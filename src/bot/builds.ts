@@ -13,7 +13,7 @@ import { nextAttempt, nextUncertainCheck } from '../core/retry.js';
 import type { BuildPatch } from '../store/store.js';
 import { vcsFor } from '../vcs/index.js';
 import { fetchFailureExcerpt, fetchTestSummary } from './results.js';
-import { requestJobName } from './requests.js';
+import { requestJobName, resultsUploadUrl } from './requests.js';
 import type { CycleContext } from './context.js';
 import { errorMessage, isServiceError } from './events.js';
 
@@ -96,7 +96,7 @@ export class BuildRunner {
         request,
         target,
         cbuildJob,
-        resultsUrl: new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, ctx.config.cbuild.resultsUrl).toString(),
+        resultsUrl: resultsUploadUrl(ctx.config, cbuildJob),
         checkout: vcs.checkout(request),
       });
       await this.setState(build, 'queued', { external_id: job.externalId, job_url: job.jobUrl, submitted_at: ctx.now(), uncertain_since: null, next_check_at: null, detail: null });
@@ -121,7 +121,11 @@ export class BuildRunner {
         case 'config':
           await this.setState(build, 'held', { detail: verdict.detail, uncertain_since: null, next_check_at: null });
           ctx.events.configurationError(build, verdict.detail);
-          ctx.guard.failed('submit build: the configuration is wrong', { target: build.target, backend: build.backend }, new Error(verdict.detail));
+          ctx.guard.failed(
+            'submit build: the configuration is wrong; its builds are held until it is fixed and the config re-read (SIGHUP, or a restart)',
+            { target: build.target, backend: build.backend },
+            new Error(verdict.detail),
+          );
           return;
       }
     }

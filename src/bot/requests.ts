@@ -18,6 +18,11 @@ export function requestJobName(config: BotConfig, request: { id: number; source:
   return cbuildJobName(config.cbuild.product, vcsFor(request.source.vcs).jobStem(request.source, request.revision), request.id);
 }
 
+/** `<results host>build/<cbuild job>/logs/`: where a LAVA job PUTs its files. */
+export function resultsUploadUrl(config: BotConfig, cbuildJob: string): string {
+  return new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, config.cbuild.resultsUrl).toString();
+}
+
 export class RequestMaker {
   constructor(
     private readonly store: Store,

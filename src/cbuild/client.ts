@@ -23,6 +23,7 @@ import {
   type CBuildHost,
   type CBuildJob,
   type DirectoryEntry,
+  type QueueSummary,
   type SpawnRequest,
 } from './wire.js';
 import { XzTooLargeError, xzDecompress } from './xz.js';
@@ -143,6 +144,22 @@ export class CBuildClient {
     const job = readJob(parseJsonBody(what, res, context), what, context);
     this.logger?.debug('CBuild job cancel requested', { queue, job: jobName, state: job.state });
     return job;
+  }
+
+  /** Every queue the scheduler knows (one with a host or a job), with its counts. */
+  async listQueues(): Promise<QueueSummary[]> {
+    const what = 'listing CBuild queues';
+    const res = await this.getJson(new URL('queues', this.schedulerUrl).toString());
+    if (res.statusCode !== 200) throw refusal(what, res, {});
+    const queues = (parseJsonBody(what, res, {}) as { queues?: unknown }).queues;
+    if (!Array.isArray(queues)) throw new CBuildError(`${what}: answer has no "queues" list`);
+    return queues.map((queue, index) => {
+      const q = queue as Partial<QueueSummary> | null;
+      if (!q || typeof q.name !== 'string' || ![q.queued, q.running, q.hosts].every((n) => typeof n === 'number')) {
+        throw new CBuildError(`${what}: queue ${index} lacks a name or its queued/running/hosts counts`);
+      }
+      return q as QueueSummary;
+    });
   }
 
   async listHosts(): Promise<CBuildHost[]> {

@@ -320,16 +320,3 @@ export function readLavaToken(config: BotConfig, env: NodeJS.ProcessEnv = proces
   registerSecret(token);
   return token || undefined;
 }
-
-/** The Launchpad credentials file to use, if any: $CBUILD_BOT_LP_CREDENTIALS, else launchpad.credentialsFile when it exists. */
-export function launchpadCredentialsPath(config: BotConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.CBUILD_BOT_LP_CREDENTIALS) return env.CBUILD_BOT_LP_CREDENTIALS;
-  const file = config.launchpad.credentialsFile;
-  if (!file) return undefined;
-  try {
-    statSync(file);
-    return file;
-  } catch {
-    return undefined;
-  }
-}

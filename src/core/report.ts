@@ -82,7 +82,7 @@ const ACK_WORDS: Record<string, string> = {
   submitting: 'SUBMITTING',
   queued: 'QUEUED',
   running: 'RUNNING',
-  held: "HELD (the bot's configuration needs a fix; not this change's fault)",
+  held: "HELD: cbuild-bot's own configuration is wrong (not the change); built once that is fixed",
   passed: 'PASS',
   failed: 'BUILD FAILED',
   cancelled: 'CANCELLED',

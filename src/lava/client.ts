@@ -419,6 +419,35 @@ export class LavaClient {
     return answer;
   }
 
+  /** The device types this user may see, with how many devices each has (`scheduler.device_types.list`). */
+  async deviceTypes(): Promise<{ name: string; devices: number }[]> {
+    const method = 'scheduler.device_types.list';
+    const answer = await this.call(method);
+    if (!Array.isArray(answer)) throw new LavaProtocolError(`LAVA ${method} did not return a list`, method);
+    return answer.map((item) => {
+      const read = new FieldReader(struct(item, method), method);
+      const devices = read.raw('devices');
+      if (typeof devices !== 'number') throw new LavaProtocolError(`LAVA ${method} field 'devices' is not a number`, method);
+      return { name: read.string('name'), devices };
+    });
+  }
+
+  /**
+   * Which of these device types exist (the others are left out, as
+   * lava-server leaves them) and whether the token's user may submit to
+   * them. Needs the token: anonymous callers get Fault 401.
+   */
+  async canSubmitTo(deviceTypes: readonly string[]): Promise<Record<string, boolean>> {
+    const method = 'system.user_can_submit_to_types';
+    const answer = struct(await this.call(method, [...deviceTypes]), method);
+    const out: Record<string, boolean> = {};
+    for (const [type, allowed] of Object.entries(answer)) {
+      if (typeof allowed !== 'boolean') throw new LavaProtocolError(`LAVA ${method} answer for '${type}' is not a boolean`, method);
+      out[type] = allowed;
+    }
+    return out;
+  }
+
   /** The user the server authenticated, or null when anonymous. */
   async whoami(): Promise<string | null> {
     const answer = await this.call('system.whoami');

@@ -239,6 +239,18 @@ export function createLavaApi(lab: LavaLab): Map<string, MethodSpec> {
   define('system.version', { params: [], required: 0, help: 'lava-server version', handler: () => VERSION });
   define('system.api_version', { params: [], required: 0, help: 'XML-RPC API version', handler: () => 2 });
   define('system.whoami', { params: [], required: 0, help: 'authenticated user or None', handler: (c) => c.user });
+  // lava_server/api.py: device types that exist → whether the user may submit; another user's answer is for superusers (none here).
+  define('system.user_can_submit_to_types', {
+    params: ['type_list', 'username'],
+    required: 1,
+    login: true,
+    help: '{device_type: whether the user can submit to it} for the types of type_list that exist',
+    handler: (c, [types, username]) => {
+      if (!Array.isArray(types)) fault(FAULT.BAD_REQUEST, 'type list argument must be a list');
+      if (username) fault(FAULT.AUTH_REQUIRED, `Permission denied for user '${c.user}' to query other users`);
+      return Object.fromEntries(lab.deviceTypes().filter((name) => types.includes(name)).map((name) => [name, true]));
+    },
+  });
   define('system.listMethods', {
     params: [],
     required: 0,

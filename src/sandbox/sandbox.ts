@@ -316,10 +316,6 @@ async function printComments(sandbox: Sandbox, say: (t: string) => void): Promis
     const vcs = vcsFor(proposal.source.vcs);
     say(`${vcs.describeSource(proposal.source)} => ${vcs.describeSource(proposal.target)}`);
     say('='.repeat(100));
-    if (sandbox.wired.dryRun) {
-      for (const c of (await store.allComments()).filter((c) => c.proposal_id === proposal.id)) say(`(dry run, not posted)\n${c.body}\n`);
-      continue;
-    }
     for (const c of await sandbox.launchpad.getComments(proposal.self_link)) {
       const author = c.author_link.replace(/.*\/~/, '~');
       say(`--- ${author} on ${c.date_created}${c.vote ? ` (vote: ${c.vote})` : ''}`);

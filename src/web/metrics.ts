@@ -18,7 +18,7 @@ const WAIT_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43
 
 export class Metrics implements BotEvents {
   readonly registry = new Registry();
-  private readonly dryRun = new Gauge({ name: 'cbuild_bot_dry_run', help: '1 when the bot runs dry (no Launchpad credentials: comments are printed, not posted).', registers: [this.registry] });
+  private readonly dryRun = new Gauge({ name: 'cbuild_bot_dry_run', help: '1 when the bot runs dry (--dry-run: nothing is submitted or posted, comments are printed).', registers: [this.registry] });
   private readonly serviceErrors = new Counter({ name: 'cbuild_bot_service_errors_total', help: 'Calls to Launchpad, CBuild or LAVA that failed, by service.', labelNames: ['service'], registers: [this.registry] });
   private readonly polls = new Counter({ name: 'cbuild_bot_polls_total', help: 'Listings of the watched merge proposals on Launchpad, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
   private readonly requestsCreated = new Counter({ name: 'cbuild_bot_requests_created_total', help: 'Build requests recorded, by kind.', labelNames: ['kind'], registers: [this.registry] });

@@ -3,6 +3,7 @@
  * wiring as `cbuild-bot once`.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { startHarness, cycleUntil, type Harness, LP_TOKEN, LAVA_TOKEN } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import { LavaClient } from '../../src/lava/client.js';
@@ -236,15 +237,33 @@ describe('e2e: bot through the simulators', function () {
     assert.equal(await wired.store.proposalByLink(bad.link), undefined);
   });
 
-  it('without Launchpad credentials reads anonymously and prints the comments instead of posting', async () => {
+  it('in a dry run without Launchpad credentials reads anonymously, submits nothing and prints what it would submit and post', async () => {
     h = await startHarness();
     const mp = h.propose('ivan', 'dry');
     const printed: string[] = [];
-    wired = await h.wire({ anonymous: true, print: (t) => printed.push(t) });
-    await cycleUntil(wired, () => printed.some((t) => /cbuild-bot-ref: \d+\/results/.test(t)));
+    wired = await h.wire({ anonymous: true, dryRun: true, print: (t) => printed.push(t) });
+    await cycleUntil(wired, () => printed.some((t) => /cbuild-bot-ref: \d+\/ack/.test(t)));
     assert.equal(h.lp.commentsOf(mp.link).length, 0);
     assert.ok(h.lp.requests.every((r) => r.method === 'GET' && r.authorized === null));
-    assert.match(printed[0], /^--- dry run: would comment on http:\/\/127\.0\.0\.1:\d+\/~ivan\/gcc-linaro\/dry\/\+merge\/\d+\nSubject: Re: \[Merge\]/);
+    assert.deepEqual([h.lava.jobs().length, h.toolchain.specs.length], [0, 0], 'nothing submitted');
+    assert.equal(printed.filter((t) => /^--- dry run: would submit (CBuild|LAVA) job /.test(t)).length, 8, 'two targets, two backends, the proposal and its baseline');
+    const ack = printed.find((t) => t.startsWith('--- dry run: would comment on'))!;
+    assert.match(ack, /^--- dry run: would comment on http:\/\/127\.0\.0\.1:\d+\/~ivan\/gcc-linaro\/dry\/\+merge\/\d+\nSubject: Re: \[Merge\]/);
+    assert.match(ack, /^- a9hf LAVA: QUEUED: \(dry run: LAVA job not submitted\)$/m);
+  });
+
+  it('refuses to start without Launchpad credentials unless it is a dry run, naming the missing file and cbuild-bot login', async () => {
+    h = await startHarness();
+    await assert.rejects(h.wire({ anonymous: true }), {
+      name: 'CredentialsMissingError',
+      message:
+        'no Launchpad credentials: neither launchpad.credentialsFile nor $CBUILD_BOT_LP_CREDENTIALS names a file, and the bot cannot post without them: ' +
+        'run `cbuild-bot login` and name the file it writes in launchpad.credentialsFile (or give --dry-run to read Launchpad anonymously and post nothing)',
+    });
+    const missing = join(h.dir, 'not-logged-in-yet');
+    await assert.rejects(h.wire({ anonymous: true, config: { launchpad: { ...h.config.launchpad, credentialsFile: missing } } }), {
+      message: `Launchpad credentials file ${missing} (launchpad.credentialsFile) does not exist: run \`cbuild-bot login\` to make it (or give --dry-run to read Launchpad anonymously and post nothing)`,
+    });
   });
 
   it('finds its LAVA job again when a submission\'s answer was lost, instead of submitting twice', async () => {

@@ -120,9 +120,9 @@ export async function startHarness(options: { batchSize?: number } = {}): Promis
   lp.pushCommits(gitTrunk, 'refs/heads/master', 3);
   lp.registerToken({ consumerKey: 'cbuild-bot', tokenKey: LP_TOKEN.key, tokenSecret: LP_TOKEN.secret, person: 'cbuild-bot', permission: 'WRITE_PUBLIC' });
   const credentialsFile = join(dir, 'credentials');
-  writeFileSync(credentialsFile, `[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = ${LP_TOKEN.key}\naccess_secret = ${LP_TOKEN.secret}\n`);
+  writeFileSync(credentialsFile, `[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = ${LP_TOKEN.key}\naccess_secret = ${LP_TOKEN.secret}\n`, { mode: 0o600 });
   const lavaTokenFile = join(dir, 'lava-token');
-  writeFileSync(lavaTokenFile, LAVA_TOKEN + '\n');
+  writeFileSync(lavaTokenFile, LAVA_TOKEN + '\n', { mode: 0o600 });
 
   const template = 'templates/lava/gcc-build.yaml';
   const rawConfig = {
