@@ -404,9 +404,18 @@ describe('e2e: git merge proposals', function () {
     await wired.bot.runCycle();
     assert.deepEqual(await tracked(), [intoRelease]);
     assert.ok(!(await tracked()).includes(bzr.link));
-    const ack = async () => markers(h, intoRelease).some((m) => m.endsWith('/ack'));
-    await cycleUntil(wired, ack);
+    await cycleUntil(wired, () => resultsCount(h, intoRelease) === 1);
     assert.ok(comment(h, intoRelease, markers(h, intoRelease).find((m) => m.endsWith('/ack'))!).includes(`lp:${repository}:backport`));
+
+    // A quiet cycle: the repository and ref lookups (devel only) are made again each cycle, then the page and the source ref.
+    h.lp.clearRequests();
+    await wired.bot.runCycle();
+    assert.deepEqual(h.lp.requests.map((r) => `${r.path.split('/')[1]} ${r.operation ?? r.path} ${r.status}`), [
+      'devel getByPath 200',
+      'devel getRefByPath 200',
+      'devel getMergeProposals 200',
+      `1.0 /1.0/${repository}/+ref/backport 304`,
+    ]);
   });
 
   it('names the git source and its commit in the acknowledgement and the results comment', async () => {
