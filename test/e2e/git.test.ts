@@ -203,6 +203,11 @@ describe('e2e: git merge proposals', function () {
             ['-C', 'gcc-src', 'checkout', '--quiet', '--detach', commit],
           ]);
           assert.deepEqual(readdirSync(cwd), ['logs'], 'nothing in the ref ran');
+          // The step that names the source prints it whole.
+          const banner = stepsOf(doc).find((s) => s.startsWith("printf 'cbuild-bot building "))!;
+          const printed = execFileSync('/bin/bash', ['-c', banner], { cwd, env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+          assert.equal(printed, `cbuild-bot building ${doc.metadata['cbuild-bot.cbuild-job']} (${doc.metadata['cbuild-bot.source']} at ${commit}) into \n`);
+          assert.deepEqual(readdirSync(cwd), ['logs']);
         }
         // The CBuild side got the same ref, whole.
         const specs = h.toolchain.specs.filter((s) => s.backend === 'cbuild' && s.source === mp.repository);
