@@ -134,6 +134,7 @@ describe('real LAVA: the bot builds a git commit', function () {
       const [proposal] = await wired.store.allProposals();
       return proposal ? lp.commentsOf(proposal.self_link).find((c) => /cbuild-bot-ref: \d+\/results$/.test(c.content)) : undefined;
     };
+    // Two jobs (the baseline's and the proposal's) on the one shared device, behind whatever else is queued.
     const comment = await waitFor('the results comment', async () => {
       await wired.bot.runCycle();
       return results();
@@ -179,11 +180,12 @@ describe('real LAVA: the bot builds a git commit', function () {
     });
     assert.deepEqual([request.kind, request.revision], ['adhoc', { id: toy.TOY_BROKEN_COMMIT, revno: null }]);
     const [submitted] = (await wired.store.buildsOfRequests([request.id])).get(request.id)!;
+    // The device is shared: the wait includes queueing behind other people's jobs (up to minutes).
     const build = await waitFor('the manual build', async () => {
       await wired.bot.runCycle();
       const b = await wired.store.build(submitted.id);
       return b && ['passed', 'failed', 'infra', 'error'].includes(b.state) ? b : undefined;
-    }, 300_000, 2000);
+    }, 600_000, 2000);
     assert.equal(build.state, 'failed', `the broken commit does not compile: ${build.detail ?? ''}`);
     const testCases = Object.fromEntries((await client.jobResults(Number(build.external_id))).filter((r) => r.suite.endsWith('build')).map((r) => [r.name, r.result]));
     assert.deepEqual([testCases.checkout, testCases.build], ['pass', 'fail']);
