@@ -343,9 +343,8 @@ describe('e2e: git merge proposals', function () {
     assert.ok(stepsOf(doc).some((s) => s.includes(`checkout --quiet --detach '${older}'`)));
     await cycleUntil(wired, () => markers(h, mp.link).includes(`${id}/results`));
     assert.ok(h.toolchain.specs.some((s) => s.backend === 'lava' && s.ref === 'refs/heads/manual' && s.revision === older));
-    const results = comment(h, mp.link, `${id}/results`);
-    assert.ok(results.includes(older.slice(0, 7)), results);
-    assert.match(results, /^a9hf +LAVA +PASS /m);
+    assert.ok(comment(h, mp.link, `${id}/results`).includes(older.slice(0, 7)));
+    assert.deepEqual((await wired.store.buildsOfRequests([id])).get(id)!.map((b) => [b.target, b.backend, b.state]), [['a9hf', 'lava', 'passed']]);
 
     // Without --ref: the repository's default branch; lp:gcc-linaro is the project's default repository.
     const tip = await cli(['schedule', '--config', config, '--repository', 'lp:gcc-linaro', '--backend', 'cbuild', '--target', 'x86_64'], env);
@@ -436,6 +435,6 @@ describe('e2e: git merge proposals', function () {
       assert.ok(text.includes(short), text);
     }
     const [ack] = botComments(h, mp.link);
-    assert.equal(ack.subject, `Re: [Merge] lp:~dev/gcc-linaro/+git/gcc-linaro:topic into lp:${GIT_TRUNK}:master`);
+    for (const name of ['lp:~dev/gcc-linaro/+git/gcc-linaro:topic', `lp:${GIT_TRUNK}:master`]) assert.ok(ack.subject.includes(name), ack.subject);
   });
 });
