@@ -26,7 +26,7 @@ trap on_error ERR
 
 T0=$(date +%s)
 PACKAGES=(lava-server lava-dispatcher lavacli openssh-server openssh-client postgresql
-          brz dejagnu gcc make libc6-dev curl ca-certificates)
+          brz git dejagnu gcc make libc6-dev curl ca-certificates)
 
 # ---------------------------------------------------------------------------------------------
 step "check environment"

@@ -340,6 +340,10 @@ export function renderGitRepository(state: SimState, links: Links, repository: G
     target_default: repository.targetDefault,
     unique_name: repository.uniqueName,
   };
+  if (links.version === 'devel') {
+    // Exported in devel only (launchpad-devel.wadl, git_repository-full).
+    Object.assign(fields, { builder_constraints: null, target_link: links.project(repository.project) });
+  }
   return withEtag(fields, ['default_branch', 'description', 'information_type', 'name', 'reviewer_link']);
 }
 

@@ -580,17 +580,28 @@ export class LaunchpadSimulator {
     }
     if (child === 'landing_candidates' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.target === repository.uniqueName && active(p));
     if (child === 'landing_targets' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.source === repository.uniqueName && active(p));
-    if (child === '+ref' && below.length > 0) {
-      // Launchpad's traversal joins the remaining segments and looks the ref up by path (GitRepositoryNavigation.traverse_ref).
-      const ref = state.refByPath(repository, below.join('/'));
-      if (!ref) throw notFound(path);
-      return {
-        kind: 'entry',
-        render: () => renderGitRef(links, repository, ref.path),
-        get: devel
-          ? { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => git(p) && p.target === repository.uniqueName && p.targetRef === ref.path) }
-          : {},
-      };
+    if (child === '+ref') {
+      // Launchpad's traversal takes the shortest leading segments that name a ref, and traverses
+      // the ref with the rest (GitRepositoryNavigation.traverse_ref): `+ref/<name>/landing_targets`.
+      for (let n = 1; n <= below.length; n++) {
+        const ref = state.refByPath(repository, below.slice(0, n).join('/'));
+        if (!ref) continue;
+        const [refChild, ...tooDeep] = below.slice(n);
+        if (tooDeep.length > 0) break;
+        const from = (p: ProposalRecord) => git(p) && p.source === repository.uniqueName && p.sourceRef === ref.path;
+        const into = (p: ProposalRecord) => git(p) && p.target === repository.uniqueName && p.targetRef === ref.path;
+        if (refChild === undefined) {
+          return {
+            kind: 'entry',
+            render: () => renderGitRef(links, repository, ref.path),
+            get: devel ? { getMergeProposals: (ctx) => this.proposalsPage(ctx, into) } : {},
+          };
+        }
+        // GitRef.landing_targets has every status; landing_candidates only active ones.
+        if (refChild === 'landing_targets') return this.mpCollection(links, from);
+        if (refChild === 'landing_candidates') return this.mpCollection(links, (p) => into(p) && active(p));
+        break;
+      }
     }
     if (child === '+merge') {
       const [id, grandchild, grandchildId, ...tooDeep] = below;

@@ -34,6 +34,42 @@ interface LaunchpadlibReport {
   created: { self_link: string; content: string; author_link: string; title: string };
 }
 
+interface GitRepositoryReport {
+  self_link: string;
+  unique_name: string;
+  git_identity: string;
+  display_name: string;
+  git_https_url: string;
+  git_ssh_url: string;
+  default_branch: string;
+  target_default: boolean;
+  owner: string;
+  target: string;
+  proposals: string[];
+}
+
+interface GitReport {
+  repositories: (GitRepositoryReport | null)[];
+  ref: { self_link: string; path: string; commit_sha1: string; repository: string; 'commit_sha1_in_1.0': string; landing_targets: string[]; landing_candidates: string[] };
+  missing_ref: string | null;
+  proposals: {
+    self_link: string;
+    queue_status: string;
+    source_git_repository: string;
+    source_git_path: string;
+    target_git_repository: string;
+    target_git_path: string;
+    prerequisite_git_repository: string | null;
+    prerequisite_git_path: string | null;
+    source_branch: string | null;
+    target_branch: string | null;
+    prerequisite_branch: string | null;
+    preview_diff: { source_revision_id: string; target_revision_id: string } | null;
+    comments: string[];
+  }[];
+  created: { self_link: string; content: string; vote: string; vote_tag: string; author: string };
+}
+
 describe('launchpadlib against the Launchpad simulator', function () {
   this.timeout(90_000);
   let home: string;
@@ -114,6 +150,101 @@ describe('launchpadlib against the Launchpad simulator', function () {
     assert.equal(report.created.content, posted);
     assert.equal(report.created.author_link, `${world.root}1.0/~${BOT_TOKEN.person}`);
     assert.equal(report.created.self_link, `${world.into46}/comments/${stored[0].id}`);
+  });
+
+  it('reads git repositories by path and a ref (devel), git proposals with their fields and comments (1.0), and votes on one', async () => {
+    const sim = world.sim;
+    const trunk = sim.addGitRepository({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'gcc-linaro', targetDefault: true });
+    const master = sim.pushCommits(trunk, 'refs/heads/master', 3);
+    const release = sim.pushCommits(trunk, 'refs/heads/gcc-4_8', 1);
+    const fork = sim.addGitRepository({ owner: 'alice', project: 'gcc-linaro', name: 'gcc-linaro' });
+    // A ref name git allows that is special to URLs, YAML and the shell: launchpadlib quotes it in the ref's link.
+    const hostile = `refs/heads/fix-$(id);&'"{x}%`;
+    const topic = sim.pushCommits(fork, 'refs/heads/topic', 2);
+    const fix = sim.pushCommits(fork, hostile, 1);
+    const intoMaster = sim.createMergeProposal({ source: fork, sourceRef: 'refs/heads/topic', target: trunk, targetRef: 'refs/heads/master', registrant: 'alice' });
+    const intoRelease = sim.createMergeProposal({ source: fork, sourceRef: hostile, target: trunk, targetRef: 'refs/heads/gcc-4_8', registrant: 'alice', status: 'Work in progress' });
+    const older = ['Looks good – one nit ✓', 'second\nwith a "quote"'];
+    for (const content of older) sim.addComment(intoMaster, 'bob', content);
+    const credentials = join(home, 'git-credentials');
+    writeCredentialsFile(credentials, credentialsOf(BOT_TOKEN));
+    const posted = 'cbuild-bot built 1a2b3c4 of lp:~alice/gcc-linaro/+git/gcc-linaro:topic: every build passed.';
+    const job = {
+      git: true,
+      root: world.root,
+      cache: join(home, 'git-cache'),
+      project: 'gcc-linaro',
+      statuses: ['Needs review', 'Work in progress'],
+      repository_paths: [fork, 'gcc-linaro', '~alice/gcc-linaro/+git/nosuch'],
+      ref_path: hostile,
+      credentials,
+      comment_on: intoMaster,
+      subject: 'Re: [Merge] lp:~alice/gcc-linaro/+git/gcc-linaro:topic into lp:gcc-linaro:master',
+      content: posted,
+      vote: 'Approve',
+      review_type: 'cbuild-bot',
+    };
+    sim.clearRequests();
+    const result = await run([SCRIPT, JSON.stringify(job)], home);
+    assert.equal(result.code, 0, `launchpadlib failed:\n${result.stderr}`);
+    const report = JSON.parse(result.stdout) as GitReport;
+    const api10 = (link: string) => link.replace(`${world.root}devel/`, `${world.root}1.0/`);
+
+    const [forkRepo, defaultRepo, nosuch] = report.repositories;
+    assert.equal(nosuch, null, 'getByPath answers None for a path without a repository');
+    assert.deepEqual(
+      { ...defaultRepo, self_link: api10(defaultRepo!.self_link), proposals: defaultRepo!.proposals.map(api10) },
+      {
+        self_link: `${world.root}1.0/${trunk}`,
+        unique_name: trunk,
+        git_identity: 'lp:gcc-linaro',
+        display_name: 'lp:gcc-linaro',
+        git_https_url: `${world.root}git/gcc-linaro`,
+        git_ssh_url: 'git+ssh://git.launchpad.test/gcc-linaro',
+        default_branch: 'refs/heads/master',
+        target_default: true,
+        owner: 'linaro-toolchain',
+        target: 'gcc-linaro',
+        proposals: [intoMaster, intoRelease],
+      },
+    );
+    assert.deepEqual([forkRepo!.unique_name, forkRepo!.git_identity, forkRepo!.target_default, forkRepo!.proposals], [fork, `lp:${fork}`, false, []]);
+    // The devel lookups went to devel; everything else stayed on 1.0.
+    const develOps = sim.requests.filter((r) => r.path.startsWith('/devel/') && r.operation).map((r) => r.operation);
+    assert.deepEqual([...new Set(develOps)].sort(), ['getByPath', 'getMergeProposals', 'getRefByPath']);
+
+    assert.equal(report.ref.path, hostile);
+    assert.equal(report.ref.commit_sha1, fix);
+    assert.equal(report.ref['commit_sha1_in_1.0'], fix);
+    assert.equal(report.ref.repository, fork);
+    assert.deepEqual(report.ref.landing_targets, [intoRelease]);
+    assert.deepEqual(report.ref.landing_candidates, []);
+    assert.equal(report.missing_ref, null);
+
+    // What launchpadlib saw of the git proposals is what the TypeScript client sees.
+    const expected = (await clientFor(world.root).getMergeProposals({ project: 'gcc-linaro' }, job.statuses)).filter((mp) => mp.source_git_repository_link);
+    assert.deepEqual(report.proposals.map((p) => p.self_link), expected.map((mp) => mp.self_link));
+    assert.deepEqual(report.proposals.map((p) => ({ ...p, comments: [...p.comments].sort() })), [
+      {
+        self_link: intoMaster, queue_status: 'Needs review',
+        source_git_repository: fork, source_git_path: 'refs/heads/topic', target_git_repository: trunk, target_git_path: 'refs/heads/master',
+        prerequisite_git_repository: null, prerequisite_git_path: null, source_branch: null, target_branch: null, prerequisite_branch: null,
+        preview_diff: { source_revision_id: topic, target_revision_id: master },
+        comments: [...older].sort(),
+      },
+      {
+        self_link: intoRelease, queue_status: 'Work in progress',
+        source_git_repository: fork, source_git_path: hostile, target_git_repository: trunk, target_git_path: 'refs/heads/gcc-4_8',
+        prerequisite_git_repository: null, prerequisite_git_path: null, source_branch: null, target_branch: null, prerequisite_branch: null,
+        preview_diff: { source_revision_id: fix, target_revision_id: release },
+        comments: [],
+      },
+    ]);
+
+    // The comment and its vote arrived as the token's person.
+    const stored = sim.commentsOf(intoMaster).at(-1)!;
+    assert.deepEqual([stored.author, stored.subject, stored.content, stored.vote, stored.reviewType], [BOT_TOKEN.person, job.subject, posted, 'Approve', 'cbuild-bot']);
+    assert.deepEqual(report.created, { self_link: `${intoMaster}/comments/${stored.id}`, content: posted, vote: 'Approve', vote_tag: 'cbuild-bot', author: BOT_TOKEN.person });
   });
 
   it('logs in with login_with through the simulator\'s token pages, and reads `me` with the token', async () => {
