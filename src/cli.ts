@@ -299,7 +299,7 @@ credentials) lives in a temporary directory, removed when it ends, on SIGTERM an
 /** Commands that parse their own arguments. */
 const SELF_PARSED: Record<string, { summary: string; synopsis: string; run: (args: string[]) => Promise<number> }> = {
   compare: {
-    synopsis: 'OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]',
+    synopsis: 'OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json] [--max-line-bytes N]',
     summary: 'compare two DejaGnu .sum files as contrib/compare_tests does',
     run: async (args) => {
       const { compareCommand } = await import('./results/compare-cli.js');
