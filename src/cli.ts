@@ -277,6 +277,12 @@ credentials) lives in a temporary directory, removed when it ends, on SIGTERM an
     run: async (values, _p, log) => {
       const timeout = seconds('--timeout', values.timeout);
       if (values.lava && !(values['lava-user'] && values['lava-token-file'])) throw new UsageError('--lava needs --lava-user and --lava-token-file');
+      const { parseListen } = await import('./web/server.js');
+      try {
+        parseListen(String(values.listen), '--listen');
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const { runSandbox } = await import('./sandbox/sandbox.js');
       return runSandbox({
         launchpad: values.launchpad as string | undefined,
