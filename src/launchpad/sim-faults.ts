@@ -56,12 +56,6 @@ export class LaunchpadFaults {
     this.pageHooks.push(hook);
   }
 
-  /** Removes every slow rule and page hook (requests already delayed still complete). */
-  clear(): void {
-    this.rules.length = 0;
-    this.pageHooks.length = 0;
-  }
-
   /** Requests accepted and not yet carried out or answered. */
   get inFlight(): number {
     return this.pending.size;

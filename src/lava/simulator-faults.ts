@@ -43,10 +43,6 @@ export class LavaFaults {
     this.rules.push({ ...fault, remaining: fault.times ?? 1 });
   }
 
-  clear(): void {
-    this.rules.length = 0;
-  }
-
   /** Calls accepted and not yet carried out or answered. */
   get inFlight(): number {
     return this.pending.size;
