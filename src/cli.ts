@@ -314,6 +314,12 @@ credentials) lives in a temporary directory, removed when it ends, on SIGTERM an
       if (values.launchpad && !values['lp-credentials']) {
         throw new UsageError('--launchpad needs --lp-credentials: the sandbox posts its comments (cbuild-bot once --dry-run shows what the bot would post without posting)');
       }
+      const { parseListen } = await import('./web/server.js');
+      try {
+        parseListen(String(values.listen), '--listen');
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const { runSandbox } = await import('./sandbox/sandbox.js');
       return runSandbox({
         launchpad: values.launchpad as string | undefined,
@@ -336,7 +342,7 @@ credentials) lives in a temporary directory, removed when it ends, on SIGTERM an
 /** Commands that parse their own arguments. */
 const SELF_PARSED: Record<string, { summary: string; synopsis: string; run: (args: string[]) => Promise<number> }> = {
   compare: {
-    synopsis: 'OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]',
+    synopsis: 'OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json] [--max-line-bytes N]',
     summary: 'compare two DejaGnu .sum files as contrib/compare_tests does',
     run: async (args) => {
       const { compareCommand } = await import('./results/compare-cli.js');

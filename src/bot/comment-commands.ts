@@ -12,6 +12,7 @@ import { parseCommand, personName } from '../core/commands.js';
 import { plannedBuilds } from '../core/rollout.js';
 import { tipRevision } from '../core/plan.js';
 import { composeCommandReply, listSome } from '../core/report.js';
+import { oneLine } from '../text.js';
 import { projectOf, vcsFor } from '../vcs/index.js';
 import type { CycleContext } from './context.js';
 import type { RequestMaker } from './requests.js';
@@ -56,7 +57,7 @@ async function actOnComment(ctx: CommandContext, trust: TrustCache, proposal: Pr
   const base = { proposal_id: proposal.id, comment_link: comment.self_link, author };
   if (!(await trust.trusted(comment.author_link, author))) {
     const verb = 'verb' in parsed ? parsed.verb : 'rebuild';
-    await ctx.store.recordCommand({ ...base, verb, targets: [], state: 'ignored', outcome: `~${author} is not trusted: ${parsed.line}` }, {}, ctx.now());
+    await ctx.store.recordCommand({ ...base, verb, targets: [], state: 'ignored', outcome: `~${author} is not trusted: ${oneLine(parsed.line)}` }, {}, ctx.now());
     log.warn('ignored a command from someone not trusted', { line: parsed.line });
     return 'ignored';
   }
@@ -71,8 +72,10 @@ async function actOnComment(ctx: CommandContext, trust: TrustCache, proposal: Pr
   return 'acted';
 }
 
+/** Records a command that cannot be carried out and queues the reply; what it quotes of the comment reaches Launchpad and terminals with its control characters escaped. */
 async function refuse(ctx: CommandContext, proposal: ProposalRow, command: Omit<NewCommand, 'state' | 'outcome'>, text: string): Promise<void> {
-  await ctx.store.recordCommand({ ...command, state: 'refused', outcome: text }, { reply: composeCommandReply(proposal, command.author, text) }, ctx.now());
+  const safe = oneLine(text);
+  await ctx.store.recordCommand({ ...command, state: 'refused', outcome: safe }, { reply: composeCommandReply(proposal, oneLine(command.author), safe) }, ctx.now());
 }
 
 async function cancel(ctx: CommandContext, proposal: ProposalRow, command: Omit<NewCommand, 'state' | 'outcome'>): Promise<void> {

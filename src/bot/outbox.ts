@@ -7,6 +7,9 @@
  * it never appeared is the comment posted again. A comment whose request
  * ended or whose proposal closed before it was posted is withdrawn, and one
  * Launchpad keeps refusing is given up after a bounded number of tries.
+ * A proposal's comments are posted in order: a later one waits while an
+ * earlier one's fate is unknown (an acknowledgement after its results
+ * would read wrong).
  */
 import { LaunchpadError } from '../launchpad/client.js';
 import { ENDED_REQUEST_STATES, FINAL_PROPOSAL_STATUSES, type CommentRow, type ProposalRow } from '../core/model.js';
@@ -42,13 +45,17 @@ async function withdrawalReason(ctx: CycleContext, comment: CommentRow, proposal
 
 export async function flushOutbox(ctx: CycleContext, options: OutboxOptions): Promise<OutboxResult> {
   const result: OutboxResult = { posted: 0, withdrawn: 0 };
+  // A proposal's comments reach it in order: none is posted while an earlier one's POST may still land.
+  const awaited = new Set<number>();
   for (const comment of await ctx.store.outbox()) {
+    if (awaited.has(comment.proposal_id)) continue;
     await ctx.guard.item('post comment', { comment: comment.marker }, async () => {
       const proposal = await ctx.store.proposalById(comment.proposal_id);
       if (!proposal) throw new Error(`its proposal ${comment.proposal_id} is not in the store`);
       const outcome = await deliver(ctx, options, comment, proposal);
       if (outcome === 'posted') result.posted++;
       if (outcome === 'withdrawn') result.withdrawn++;
+      if (outcome === 'waiting') awaited.add(comment.proposal_id);
     }, 'launchpad');
   }
   return result;
@@ -58,6 +65,8 @@ async function deliver(ctx: CycleContext, options: OutboxOptions, comment: Comme
   const { store, launchpad, logger, config } = ctx;
   const log = logger.child({ proposal: proposal.web_link, comment: comment.marker });
   const now = ctx.now();
+  // How long the fate of an interrupted POST has been unknown, for the log.
+  const waited = () => (comment.uncertain_since ? { waited_s: Math.round((ctx.clock().getTime() - Date.parse(comment.uncertain_since)) / 100) / 10 } : {});
   if (comment.state === 'posting') {
     if (comment.next_check_at && comment.next_check_at > now) return 'waiting';
     if (!options.dryRun) {
@@ -65,7 +74,7 @@ async function deliver(ctx: CycleContext, options: OutboxOptions, comment: Comme
       if (existing) {
         await store.markPosted(comment.id, existing.self_link, 'posted', now);
         ctx.events.commentPosted(comment);
-        log.info('comment was on Launchpad after all; recorded it');
+        log.info('comment was on Launchpad after all; recorded it', waited());
         return 'posted';
       }
     }
@@ -83,7 +92,7 @@ async function deliver(ctx: CycleContext, options: OutboxOptions, comment: Comme
       log.debug('comment not on Launchpad yet; looking again later', { since: comment.uncertain_since, next_check_at: next });
       return 'waiting';
     }
-    log.warn('comment still not on Launchpad; posting it again', { waited_s: config.uncertainty.settleSeconds, since: comment.uncertain_since });
+    log.warn('comment still not on Launchpad; posting it again', { ...waited(), since: comment.uncertain_since });
   }
   if (options.dryRun) {
     options.print(`--- dry run: would comment on ${proposal.web_link}\nSubject: ${comment.subject}${comment.vote ? `\nVote: ${comment.vote}` : ''}\n\n${comment.body}\n`);

@@ -149,7 +149,7 @@ export class SimulatedHost {
     const files: [string, Buffer][] = [];
     try {
       for (const [name, text] of Object.entries(outcome.files)) {
-        const body = Buffer.from(text, 'utf8');
+        const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
         if (this.deps.xzSums && name.endsWith('.sum')) files.push([`${name}.xz`, await xzCompress(body, name)]);
         else files.push([name, body]);
       }

@@ -30,8 +30,8 @@ export interface BuildOutcome {
   result: 'pass' | 'build-failure';
   /** How long the build takes, in simulated milliseconds. */
   durationMs: number;
-  /** Files to publish into the build's result directory, e.g. `make.log`, `gcc.sum`, `g++.sum`. */
-  files: Record<string, string>;
+  /** Files to publish into the build's result directory, e.g. `make.log`, `gcc.sum`, `g++.sum`; text is UTF-8, bytes as they are (a `gcc.sum.xz`). */
+  files: Record<string, string | Buffer>;
 }
 
 export interface Toolchain {

@@ -8,8 +8,9 @@
  * Python launchpadlib can use it too.
  *
  * Tests seed it in-process (addPerson, addBranch, pushRevisions,
- * createMergeProposal, …), inject faults (failNext) and inspect what clients
- * did (requests, commentsOf).
+ * createMergeProposal, …), inject faults (failNext for a status; `faults` for
+ * slow and lost answers and listings that shift: sim-faults.ts) and inspect
+ * what clients did (requests, commentsOf).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -54,9 +55,11 @@ import {
   renderServiceRoot,
 } from './sim-representation.js';
 import { serveWebPage } from './sim-web.js';
+import { LaunchpadFaults } from './sim-faults.js';
 
 export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
 export type { ReviewPermission } from './sim-oauth.js';
+export type { SlowRequest, PageRequest } from './sim-faults.js';
 
 export interface LaunchpadSimulatorOptions {
   clock?: () => Date;
@@ -73,6 +76,7 @@ export interface SimulatedRequest {
   query: Record<string, string>;
   /** `ws.op` from the query or the form body. */
   operation: string | null;
+  /** 0 when the connection was closed without an answer (`faults.slow` with `answer: 'drop'`). */
   status: number;
   /** The person the OAuth token belongs to; null for anonymous requests and rejected credentials. */
   authorized: string | null;
@@ -168,12 +172,14 @@ function loadWadl(path: string): Promise<string> {
 export class LaunchpadSimulator {
   /** Every request served, oldest first. */
   readonly requests: SimulatedRequest[] = [];
+  /** Slow, late and dropped answers, listings that shift between pages (sim-faults.ts). */
+  readonly faults = new LaunchpadFaults();
   private readonly state: SimState;
   /** +request-token, +authorize-token, +access-token and people/+me. */
   private readonly oauth: SimOAuth;
   private readonly defaultBatchSize: number;
   private readonly logger: Logger;
-  private readonly faults: (SimulatedFault & { remaining: number })[] = [];
+  private readonly failures: (SimulatedFault & { remaining: number })[] = [];
   private server: Server | null = null;
   private links: Links | null = null;
   private readonly versions = new Map<ApiVersion, { links: Links; wadl: string }>();
@@ -316,7 +322,7 @@ export class LaunchpadSimulator {
 
   /** Fails the next `times` requests whose path (with query) contains `pathContains` and whose method matches. */
   failNext(fault: SimulatedFault): void {
-    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+    this.failures.push({ ...fault, remaining: fault.times ?? 1 });
   }
 
   clearRequests(): void {
@@ -363,7 +369,13 @@ export class LaunchpadSimulator {
         for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
       }
       record.operation = params.get('ws.op');
-      response = this.injectedFault(method, url) ?? this.respond(req, method, url, params, record);
+      const served = await this.faults.apply({ method, url, operation: record.operation }, () => this.injectedFault(method, url) ?? this.respond(req, method, url, params, record));
+      if (served === 'drop') {
+        this.requests.push(record);
+        req.socket.destroy();
+        return;
+      }
+      response = served;
     } catch (err) {
       this.logger.error('launchpad simulator failed', { method, path: url.pathname, error: err });
       response = text(500, `Internal simulator error: ${(err as Error).message}`);
@@ -376,14 +388,14 @@ export class LaunchpadSimulator {
 
   private injectedFault(method: string, url: URL): SimResponse | undefined {
     const target = url.pathname + url.search;
-    const fault = this.faults.find(
+    const fault = this.failures.find(
       (f) =>
         f.remaining > 0 &&
         (f.method === undefined || f.method.toUpperCase() === method) &&
         (f.pathContains === undefined || target.includes(f.pathContains)),
     );
     if (!fault) return undefined;
-    if (--fault.remaining === 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    if (--fault.remaining === 0) this.failures.splice(this.failures.indexOf(fault), 1);
     const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
     return text(fault.status, fault.body ?? `Simulated HTTP ${fault.status}`, headers);
   }

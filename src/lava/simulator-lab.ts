@@ -64,7 +64,7 @@ export interface LavaLabOptions {
   devices: LavaSimDeviceConfig[];
   timing?: Partial<LavaSimTiming>;
   /** Receives each results file; rejects when the upload failed. */
-  publish: (url: string, body: string) => Promise<void>;
+  publish: (url: string, body: string | Buffer) => Promise<void>;
   /** Distro codename in result directory names (default `precise`). */
   distro?: string;
   /** CBuild version number in result directory names (default 461, as in `i686-precise-cbuild461-oort8-i686r1`). */
@@ -595,7 +595,7 @@ export class LavaLab {
     job: SimJobRecord,
     device: SimDevice,
     target: string,
-    files: Record<string, string>,
+    files: Record<string, string | Buffer>,
   ): Promise<boolean> {
     const base = job.parsed.metadata[METADATA_KEYS.resultsUrl];
     if (typeof base !== 'string' || base === '') {

@@ -5,6 +5,7 @@
  * errors of the real server, and the job pages the bot links to. Jobs run in
  * a simulated lab (simulator-lab.ts) that builds with the shared Toolchain
  * and publishes results to the CBuild results host like the real job does.
+ * Tests inject network and lab faults through `faults` (simulator-faults.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,11 +21,13 @@ import {
   type LavaSimJob,
   type LavaSimTiming,
 } from './simulator-lab.js';
-import { encodeFault, encodeMethodResponse, parseMethodCall, XmlRpcFault, XmlRpcParseError } from './xmlrpc.js';
+import { encodeFault, encodeMethodResponse, parseMethodCall, XmlRpcFault, XmlRpcParseError, type XmlRpcValue } from './xmlrpc.js';
+import { LavaFaults } from './simulator-faults.js';
 import { FAULT } from './types.js';
 
 export type { LavaSimDevice, LavaSimDeviceConfig, LavaSimJob, LavaSimTiming } from './simulator-lab.js';
 export { DEFAULT_TIMING } from './simulator-lab.js';
+export type { CallFault } from './simulator-faults.js';
 
 export interface LavaSimulatorOptions {
   toolchain: Toolchain;
@@ -33,7 +36,7 @@ export interface LavaSimulatorOptions {
   devices: LavaSimDeviceConfig[];
   timing?: Partial<LavaSimTiming>;
   /** Where jobs upload result files; default: HTTP PUT through `http`, failing on a non-2xx answer. */
-  resultsPublisher?: (url: string, body: string) => Promise<void>;
+  resultsPublisher?: (url: string, body: string | Buffer) => Promise<void>;
   /** For the default publisher (default: a client with few retries). */
   http?: HttpClient;
   /** Distro codename in result directory names (default `precise`). */
@@ -66,6 +69,8 @@ function htmlPage(title: string, body: string): string {
 }
 
 export class LavaSimulator {
+  /** Late, lost and garbled answers, calls carried out late (simulator-faults.ts). */
+  readonly faults = new LavaFaults();
   private readonly lab: LavaLab;
   private readonly users: Record<string, string>;
   private readonly methods: Map<string, MethodSpec>;
@@ -79,7 +84,7 @@ export class LavaSimulator {
     const httpClient = options.http ?? new HttpClient({ retries: 2, minDelayMs: 100, timeoutMs: 10_000, logger: options.logger });
     const publish =
       options.resultsPublisher ??
-      (async (url: string, body: string) => {
+      (async (url: string, body: string | Buffer) => {
         const response = await httpClient.request({
           method: 'PUT',
           url,
@@ -253,29 +258,32 @@ export class LavaSimulator {
     }
     if (req.method !== 'POST') throw new HttpAnswer(405, 'Method Not Allowed');
     const user = this.authenticate(req);
-    let answer: string;
+    let call;
     try {
-      let call;
-      try {
-        call = parseMethodCall(body);
-      } catch (err) {
-        if (err instanceof XmlRpcParseError) throw new XmlRpcFault(FAULT.UNABLE_TO_DECODE, 'Unable to decode request');
-        throw err;
-      }
-      this.logger?.debug('lava simulator: call', { method: call.method, user: user ?? 'anonymous' });
-      answer = encodeMethodResponse(dispatch(this.methods, { user }, call.method, call.params));
+      call = parseMethodCall(body);
     } catch (err) {
-      if (!(err instanceof XmlRpcFault)) {
-        this.logger?.error('lava simulator: method failed', { error: err as Error });
-        answer = encodeFault(
-          FAULT.INTERNAL_ERROR,
-          `Internal Server Error (contact server administrator for details): ${(err as Error).message}`,
-        );
-      } else {
-        answer = encodeFault(err.faultCode, err.faultString);
-      }
+      if (!(err instanceof XmlRpcParseError)) throw err;
+      return this.send(res, 200, 'application/xml; charset=utf-8', encodeFault(FAULT.UNABLE_TO_DECODE, 'Unable to decode request'));
     }
-    this.send(res, 200, 'application/xml; charset=utf-8', answer);
+    const { method, params } = call;
+    const answer = await this.faults.apply(method, () => this.answer(user, method, params));
+    if (answer.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    this.send(res, 200, answer.kind === 'malformed' ? 'text/html; charset=utf-8' : 'application/xml; charset=utf-8', answer.body);
+  }
+
+  /** One call, carried out: its methodResponse, or the fault lava-server would send. */
+  private answer(user: string | null, method: string, params: XmlRpcValue[]): string {
+    try {
+      this.logger?.debug('lava simulator: call', { method, user: user ?? 'anonymous' });
+      return encodeMethodResponse(dispatch(this.methods, { user }, method, params));
+    } catch (err) {
+      if (err instanceof XmlRpcFault) return encodeFault(err.faultCode, err.faultString);
+      this.logger?.error('lava simulator: method failed', { error: err as Error });
+      return encodeFault(FAULT.INTERNAL_ERROR, `Internal Server Error (contact server administrator for details): ${(err as Error).message}`);
+    }
   }
 
   private jobPage(res: http.ServerResponse, rawId: string, view: string | undefined): void {

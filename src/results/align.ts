@@ -49,6 +49,14 @@ function sameLine(A: Buffer, sa: number, ea: number, B: Buffer, sb: number, eb: 
   return ea - sa === eb - sb && ea > sa && A.compare(B, sb, eb, sa, ea) === 0;
 }
 
+/** Lines longer than this are never matched by content in a look-ahead (a huge "line" must not become a string). */
+const MAX_KEY_BYTES = 64 * 1024;
+
+/** A line as a lookup key, or null when it is too long to be one. */
+function lineKey(buf: Buffer, start: number, end: number): string | null {
+  return end - start > MAX_KEY_BYTES ? null : buf.toString('latin1', start, end);
+}
+
 /** Start offsets of up to `count` lines from `pos` (and the offset after them). */
 function lineStarts(buf: Buffer, pos: number, count: number): number[] {
   const starts: number[] = [];
@@ -79,12 +87,13 @@ function resync(A: Buffer, pa: number, B: Buffer, pb: number): [number, number] 
     const sb = lineStarts(B, pb, window);
     const firstInB = new Map<string, number>();
     for (let j = 0; j + 1 < sb.length; j++) {
-      const key = B.toString('latin1', sb[j], sb[j + 1]);
-      if (!firstInB.has(key)) firstInB.set(key, j);
+      const key = lineKey(B, sb[j], sb[j + 1]);
+      if (key !== null && !firstInB.has(key)) firstInB.set(key, j);
     }
     let best: [number, number] | undefined;
     for (let i = 0; i + 1 < sa.length && (!best || i < best[0] + best[1]); i++) {
-      const j = firstInB.get(A.toString('latin1', sa[i], sa[i + 1]));
+      const key = lineKey(A, sa[i], sa[i + 1]);
+      const j = key === null ? undefined : firstInB.get(key);
       if (j !== undefined && (!best || i + j < best[0] + best[1])) best = [i, j];
     }
     if (best) return [sa[best[0]]! - pa, sb[best[1]]! - pb];

@@ -15,9 +15,9 @@ import { compareSums } from './compare.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import { SumReadError, readSum, readSumBytes } from './read.js';
 import { compareResultToJson, formatCompareReport } from './report.js';
-import { SumParseError, parseSum } from './sum.js';
+import { DEFAULT_MAX_LINE_BYTES, SumLineTooLongError, SumParseError, parseSum } from './sum.js';
 
-export const COMPARE_USAGE = `Usage: cbuild-bot compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json]
+export const COMPARE_USAGE = `Usage: cbuild-bot compare OLD.sum[.xz] NEW.sum[.xz] [--manifest FILE] [--json] [--max-line-bytes N]
 
 Compares two DejaGnu .sum files (plain, .xz or .gz) the way GCC's contrib/compare_tests does
 and classifies the changes: a test that passed and now FAILs is a regression; new tests that
@@ -28,6 +28,9 @@ Options:
                    their changes are listed apart and never count as regressions
   --json           print one JSON object: now_fail, now_pass, new_fail, new_pass, gone_pass and
                    gone_fail exactly as compare_tests lists them, plus details
+  --max-line-bytes N
+                   refuse a file with a line longer than N bytes (default ${DEFAULT_MAX_LINE_BYTES}):
+                   such a line is garbage, not a test result
   -h, --help       this help
 
 Exit status: 0 no regressions, 1 regressions, 2 bad input or arguments.
@@ -46,7 +49,12 @@ export async function compareCommand(argv: string[], io: CompareIo): Promise<num
   try {
     options = parseArgs({
       args: argv,
-      options: { manifest: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        manifest: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'max-line-bytes': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -63,16 +71,17 @@ export async function compareCommand(argv: string[], io: CompareIo): Promise<num
     if (!oldPath || !newPath) throw new UsageError('needs two files: OLD.sum and NEW.sum');
     if (extra.length > 0) throw new UsageError(`too many arguments: ${extra.join(' ')}`);
     const manifestPath = options.values.manifest;
+    const maxLineBytes = positiveInteger('--max-line-bytes', options.values['max-line-bytes']) ?? DEFAULT_MAX_LINE_BYTES;
 
     // The thread pool reads both files at once; the old one is parsed as its
     // chunks arrive, then the new one "like" the old one (the ranges both
     // share are not parsed twice).
-    const newBytes = readSumBytes(newPath);
+    const newBytes = readSumBytes(newPath, { maxLineBytes });
     newBytes.catch(() => undefined);
     const manifest = manifestPath === undefined ? undefined : loadManifest(manifestPath);
     manifest?.catch(() => undefined);
-    const before = await readSum(oldPath);
-    const after = parseSum(await newBytes, { source: newPath, like: before });
+    const before = await readSum(oldPath, { maxLineBytes });
+    const after = parseSum(await newBytes, { source: newPath, like: before, maxLineBytes });
     const result = compareSums(before, after, { manifest: await manifest });
 
     const files = { before, after, manifest: manifestPath };
@@ -84,12 +93,22 @@ export async function compareCommand(argv: string[], io: CompareIo): Promise<num
       io.stderr.write(`cbuild-bot compare: ${error.message}\n\n${COMPARE_USAGE}`);
       return 2;
     }
+    if (error instanceof SumLineTooLongError) {
+      io.stderr.write(`cbuild-bot compare: ${error.message} (--max-line-bytes)\n`);
+      return 2;
+    }
     if (error instanceof SumReadError || error instanceof SumParseError || error instanceof ManifestError) {
       io.stderr.write(`cbuild-bot compare: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
+}
+
+function positiveInteger(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${option}: expected a positive number of bytes, not ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 async function loadManifest(path: string): Promise<Manifest> {

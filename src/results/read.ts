@@ -20,6 +20,8 @@ export class SumReadError extends Error {
 export interface ReadOptions {
   /** Refuse inputs (after decompression) larger than this; default 1 GiB. */
   maxBytes?: number;
+  /** Refuse a longer line (see ParseOptions.maxLineBytes). */
+  maxLineBytes?: number;
 }
 
 const DEFAULT_MAX_BYTES = 1 << 30;
@@ -137,7 +139,8 @@ const CHUNK_BYTES = 4 << 20;
  * while this thread parses the last one.
  */
 export async function readSum(path: string, options: ReadOptions & { like?: SumFile } = {}): Promise<SumFile> {
-  if (options.like !== undefined) return parseSum(await readSumBytes(path, options), { source: path, like: options.like });
+  const { maxLineBytes } = options;
+  if (options.like !== undefined) return parseSum(await readSumBytes(path, options), { source: path, like: options.like, maxLineBytes });
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const handle = await openSumFile(path);
   let compressed = false;
@@ -150,7 +153,7 @@ export async function readSum(path: string, options: ReadOptions & { like?: SumF
     if (!compressed) {
       if (stat.size > maxBytes) throw new SumReadError(path, `${stat.size} bytes is more than the ${maxBytes}-byte limit`);
       const buf = Buffer.allocUnsafe(stat.size);
-      const parse = parseSumIncrementally(buf, { source: path });
+      const parse = parseSumIncrementally(buf, { source: path, maxLineBytes });
       let filled = 0;
       let reading = handle.read(buf, 0, Math.min(CHUNK_BYTES, buf.length), 0);
       while (filled < buf.length) {
@@ -167,5 +170,5 @@ export async function readSum(path: string, options: ReadOptions & { like?: SumF
   } finally {
     await handle.close();
   }
-  return parseSum(await readSumBytes(path, options), { source: path });
+  return parseSum(await readSumBytes(path, options), { source: path, maxLineBytes });
 }

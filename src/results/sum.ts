@@ -24,6 +24,19 @@ export class SumParseError extends Error {
   }
 }
 
+/** A line longer than the parse's `maxLineBytes`: refused before it becomes a string. */
+export class SumLineTooLongError extends SumParseError {
+  constructor(
+    source: string,
+    readonly line: number,
+    readonly bytes: number,
+    readonly maxLineBytes: number,
+  ) {
+    super(source, `line ${line} is ${bytes} bytes long, more than the limit of ${maxLineBytes} bytes on a line`);
+    this.name = 'SumLineTooLongError';
+  }
+}
+
 export interface ParseOptions {
   /** Names the input in errors and warnings (a path, usually). */
   source?: string;
@@ -33,6 +46,12 @@ export interface ParseOptions {
    * The result is the same as without it, only faster.
    */
   like?: SumFile;
+  /**
+   * Refuse a line longer than this (SumLineTooLongError) before making a
+   * string of it: a multi-hundred-megabyte "line" is garbage, and V8 cannot
+   * hold a string over ~512 Mi characters. Default DEFAULT_MAX_LINE_BYTES.
+   */
+  maxLineBytes?: number;
 }
 
 export interface SumHeader {
@@ -140,6 +159,8 @@ const STATUS_WORDS = TEST_STATUSES.map((status, i) => ({ word: status, code: i +
 const LABEL_TO_STATUS = new Map<string, TestStatus>(SUMMARY_LABELS.map(([status, label]) => [label, status]));
 /** Lines longer than this are reported: real result lines are at most a few KiB. */
 const LONG_LINE_BYTES = 64 * 1024;
+/** Lines longer than this are refused (ParseOptions.maxLineBytes). */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Offsets are kept in Int32Array. */
 const MAX_PARSE_BYTES = 0x7fffffff;
 
@@ -456,7 +477,7 @@ function newParser(buf: Buffer, options: ParseOptions): SumParser {
     primed = true;
     new SumParser(Buffer.from(PRIMER, 'latin1'), 'primer').parse();
   }
-  return new SumParser(buf, source, options.like?.index);
+  return new SumParser(buf, source, options.like?.index, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
 }
 
 /**
@@ -488,6 +509,8 @@ interface ScanState {
   lineNo: number;
   count: number;
   specialCount: number;
+  /** Longer lines leave the hot loop for `line()`, which reports or refuses them. */
+  fastLineLimit: number;
 }
 
 /**
@@ -515,9 +538,10 @@ function scanUsualLines(
   let n = st.count;
   let specialCount = st.specialCount;
   let line = st.lineNo;
+  const fastLineLimit = st.fastLineLimit;
   while (n < capacity && pos < limit) {
     const nl = buf.indexOf(10, pos);
-    if (nl < 0 || nl - pos > LONG_LINE_BYTES) break;
+    if (nl < 0 || nl - pos > fastLineLimit) break;
     const c0 = buf[pos];
     let code: number;
     let c: number;
@@ -614,7 +638,7 @@ class SumParser implements IncrementalParse {
   private firstUnrecognised = 0;
   private longLines = 0;
   private firstLongLine = 0;
-  private readonly st: ScanState = { lineNo: 0, count: 0, specialCount: 0 };
+  private readonly st: ScanState;
 
   /** Where parsing goes on from; the shared range to replay next (`like` mode). */
   private pos = 0;
@@ -627,7 +651,9 @@ class SumParser implements IncrementalParse {
     private readonly buf: Buffer,
     private readonly source: string,
     private readonly like?: SumIndex,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {
+    this.st = { lineNo: 0, count: 0, specialCount: 0, fastLineLimit: Math.min(LONG_LINE_BYTES, maxLineBytes) };
     this.bytes = dataViewOf(buf);
     this.ix = new GrowableIndex(Math.max(1024, Math.ceil(buf.length / 72)));
   }
@@ -656,7 +682,8 @@ class SumParser implements IncrementalParse {
       if (like !== undefined) {
         if (!final) throw new Error('internal error: parsing like another file needs the whole file');
         // Ranges shared with `like` are replayed from its index; they start and end at line starts.
-        this.follow = like.crlf === this.crlf && like.overrides.size === 0 && like.longLines === 0;
+        // (A limit below LONG_LINE_BYTES must see every line itself.)
+        this.follow = like.crlf === this.crlf && like.overrides.size === 0 && like.longLines === 0 && this.maxLineBytes >= LONG_LINE_BYTES;
         this.ranges = this.follow ? alignFiles(like.buf, this.buf) : [];
       }
     }
@@ -775,6 +802,7 @@ class SumParser implements IncrementalParse {
     let e = nl < 0 ? buf.length : nl;
     if (this.crlf && e > pos && buf[e - 1] === 13) e--;
     const lineNo = ++st.lineNo;
+    if (e - pos > this.maxLineBytes) throw new SumLineTooLongError(this.source, lineNo, e - pos, this.maxLineBytes);
     if (e - pos > LONG_LINE_BYTES && this.longLines++ === 0) this.firstLongLine = lineNo;
 
     const code = statusCode(buf, pos, e);

@@ -58,12 +58,12 @@ class HttpProblem extends Error {
   }
 }
 
-/** Parses "host:port" (or "[v6]:port"); throws naming `http.listen` when it is not one. */
-export function parseListen(listen: string): { host: string; port: number } {
+/** Parses "host:port" (or "[v6]:port"); throws naming `setting` (the config's `http.listen`, or a command's option) when it is not one. */
+export function parseListen(listen: string, setting = 'http.listen'): { host: string; port: number } {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(listen);
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65535) {
-    throw new RangeError(`http.listen: expected host:port (e.g. 127.0.0.1:8080, [::1]:8080, port 0 for any free port), not ${JSON.stringify(listen)}`);
+    throw new RangeError(`${setting}: expected host:port (e.g. 127.0.0.1:8080, [::1]:8080, port 0 for any free port), not ${JSON.stringify(listen)}`);
   }
   return { host: match[1] ?? match[2], port };
 }
