@@ -159,7 +159,15 @@ export class LavaBackend implements BuildBackend {
    * empty and only `scheduler.jobs.list(verbose)` carries error_msg.
    */
   private async errorMessage(id: number): Promise<string | undefined> {
-    const jobs = await this.client.listJobs({ state: 'Finished', health: 'Incomplete', limit: 100, verbose: true });
+    let jobs;
+    try {
+      jobs = await this.client.listJobs({ state: 'Finished', health: 'Incomplete', limit: 100, verbose: true });
+    } catch (err) {
+      // An answer that is not XML-RPC (lava-server writes a control character of an error message into
+      // the XML as is) would fail this poll for ever; the job is Incomplete all the same.
+      if (err instanceof LavaProtocolError) return "no reason could be read: LAVA's list of failed jobs was not XML-RPC";
+      throw err;
+    }
     const job = jobs.find((j) => j.id === id);
     return job?.error_msg ? `${job.error_msg}${job.error_type ? ` (${job.error_type} error)` : ''}` : undefined;
   }

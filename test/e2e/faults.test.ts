@@ -399,6 +399,19 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       assert.match(resultsComments(h, mp.link)[0].content, /^Every build passed with no test regressions\./);
     });
 
+    it('an Incomplete job whose reason LAVA cannot send (an answer that is not XML-RPC) still ends as an infrastructure failure', async () => {
+      h = await startHarness();
+      const mp = h.propose('ike', 'unreadable-reason');
+      h.lava.failNextJobs(3, 'Unable to copy overlay', (m) => m['cbuild-bot.target'] === 'x86_64' && m['cbuild-bot.source'] === `lp:${mp.branch}`);
+      h.lava.faults.call({ method: 'scheduler.jobs.list', answer: 'malformed', times: Infinity });
+      wired = await h.wire();
+      await cycleUntil(wired, () => hasResults(h, mp.link));
+      assert.match(
+        resultsComments(h, mp.link)[0].content,
+        /^- x86_64 LAVA: LAVA job \d+ ended Incomplete: no reason could be read: LAVA's list of failed jobs was not XML-RPC \(attempt 3 of 3; all failed\)$/m,
+      );
+    });
+
     it('15: adopts a job whose submission answer was lost at the first look, after uncertainty.firstCheckSeconds, not after a fixed grace', async () => {
       h = await startHarness();
       const mp = h.propose('nell', 'dropped');
