@@ -34,6 +34,9 @@ export interface LaunchpadClientOptions {
  * git repository (`lp:project`, `lp:~owner/project/+git/name`), optionally
  * one of its refs.
  */
+/** How long a watched git repository's link is trusted before it is looked up again. */
+const LISTING_TARGET_TTL_MS = 3600_000;
+
 export type ProposalTarget = { project: string } | { branch: string } | { repository: string; ref?: string };
 
 /** A conditional GET's outcome: unchanged since `knownEtag`, or the entry and its current ETag. */
@@ -91,6 +94,8 @@ export class LaunchpadClient {
   /** Whether the client has credentials; Launchpad still decides whether the token may write. */
   readonly canWrite: boolean;
   private readonly pageSize: number;
+  /** Watched git repositories and refs by `lp:` name → their `devel` link, so a quiet cycle does not look them up again. */
+  private readonly listingTargets = new Map<string, { link: string; until: number }>();
   private readonly signer: OAuthSigner;
   private readonly http: HttpClient;
   private readonly logger?: Logger;
@@ -162,13 +167,32 @@ export class LaunchpadClient {
         ? (await this.resolveBranch(uniqueName)).self_link
         : this.apiRoot + encodePath(uniqueName.startsWith('~') ? uniqueName : '~' + uniqueName);
     } else {
-      // getMergeProposals on a git repository or ref is `devel` only.
-      const repository = await this.resolveRepository(target.repository);
-      resource = this.toDevel(target.ref ? (await this.refByPath(repository, target.ref)).self_link : repository.self_link);
+      resource = await this.gitListingTarget(target.repository, target.ref);
     }
     // JSON-encoded, as launchpadlib sends parameters without WADL options.
     const query = new URLSearchParams({ 'ws.op': 'getMergeProposals', status: JSON.stringify(statuses), 'ws.size': String(this.pageSize) });
-    return (await this.getAllPages<MergeProposal>(`${resource}?${query}`)).map((mp) => this.toApi10(mp));
+    try {
+      return (await this.getAllPages<MergeProposal>(`${resource}?${query}`)).map((mp) => this.toApi10(mp));
+    } catch (err) {
+      // A repository renamed or deleted since it was looked up: look it up again next time.
+      if ('repository' in target && err instanceof LaunchpadError && err.status === 404) this.listingTargets.delete(`${target.repository} ${target.ref ?? ''}`);
+      throw err;
+    }
+  }
+
+  /**
+   * The `devel` link of a watched git repository or ref (getMergeProposals
+   * on them is `devel` only), looked up once an hour: `lp:project` names
+   * whichever repository is the project's default, which can change.
+   */
+  private async gitListingTarget(repositoryPath: string, ref: string | undefined): Promise<string> {
+    const key = `${repositoryPath} ${ref ?? ''}`;
+    const known = this.listingTargets.get(key);
+    if (known && known.until > Date.now()) return known.link;
+    const repository = await this.resolveRepository(repositoryPath);
+    const link = this.toDevel(ref ? (await this.refByPath(repository, ref)).self_link : repository.self_link);
+    this.listingTargets.set(key, { link, until: Date.now() + LISTING_TARGET_TTL_MS });
+    return link;
   }
 
   /** GET one entry; with `knownEtag`, a conditional GET that may answer "not modified". */

@@ -155,4 +155,22 @@ describe('LaunchpadClient edge cases', () => {
       .reply(200, { start: 0, total_size: 9, next_collection_link: `${MP}/all_comments`, entries: [] });
     await assert.rejects(client().getComments(MP), /collection pages loop back/);
   });
+  it('looks a watched git repository up once, and again after Launchpad says it is gone', async () => {
+    const repo = { self_link: 'https://api.launchpad.net/devel/~l/gcc-linaro/+git/gcc-linaro', git_identity: 'lp:gcc-linaro', http_etag: '"r"' };
+    const page = { start: 0, total_size: 0, entries: [] };
+    const lookups = () => nock('https://api.launchpad.net').get('/devel/git_repositories').query({ 'ws.op': 'getByPath', path: '"gcc-linaro"' }).reply(200, repo);
+    const listing = (status: number) =>
+      nock('https://api.launchpad.net').get('/devel/~l/gcc-linaro/+git/gcc-linaro').query((q) => q['ws.op'] === 'getMergeProposals').reply(status, status === 200 ? page : 'gone');
+    const lp = client();
+    lookups();
+    listing(200);
+    await lp.getMergeProposals({ repository: 'lp:gcc-linaro' }, ['Needs review']);
+    listing(200);
+    await lp.getMergeProposals({ repository: 'lp:gcc-linaro' }, ['Needs review']);
+    listing(404);
+    await assert.rejects(lp.getMergeProposals({ repository: 'lp:gcc-linaro' }, ['Needs review']), (err: unknown) => err instanceof LaunchpadError && err.status === 404);
+    lookups();
+    listing(200);
+    await lp.getMergeProposals({ repository: 'lp:gcc-linaro' }, ['Needs review']);
+  });
 });
