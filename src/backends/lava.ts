@@ -19,6 +19,7 @@ const MAX_JOB_NAME = 200;
 export class LavaBackend implements BuildBackend {
   readonly name = 'lava' as const;
   readonly label = 'LAVA';
+  readonly callsBack = true;
   private readonly templates = new Map<string, string>();
 
   constructor(
@@ -44,7 +45,7 @@ export class LavaBackend implements BuildBackend {
   }
 
   /** The job definition a build is submitted with; throws JobTemplateError naming the template. */
-  definition({ build, request, target, cbuildJob, resultsUrl, checkout }: JobSubmission): string {
+  definition({ build, request, target, cbuildJob, resultsUrl, checkout, callback }: JobSubmission): string {
     const path = target.lava.template;
     let text = this.templates.get(path);
     if (text === undefined) {
@@ -68,6 +69,7 @@ export class LavaBackend implements BuildBackend {
         request_id: String(request.id),
       },
       `${path}' for target '${build.target}`,
+      callback,
     );
   }
 
