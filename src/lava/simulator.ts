@@ -20,6 +20,7 @@ import {
   type LavaSimJob,
   type LavaSimTiming,
 } from './simulator-lab.js';
+import type { CallbackMade } from './simulator-notify.js';
 import { encodeFault, encodeMethodResponse, parseMethodCall, XmlRpcFault, XmlRpcParseError } from './xmlrpc.js';
 import { FAULT } from './types.js';
 
@@ -101,6 +102,11 @@ export class LavaSimulator {
       logger: options.logger,
     });
     this.methods = createLavaApi(this.lab);
+  }
+
+  /** Every notify callback the lab made (URL, state, the receiver's answer), oldest first. */
+  callbacks(): CallbackMade[] {
+    return [...this.lab.callbacksMade];
   }
 
   /** Starts listening on 127.0.0.1; returns the base URL (`http://127.0.0.1:PORT/`), RPC at `<base>RPC2`. */
