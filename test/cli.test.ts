@@ -70,7 +70,7 @@ describe('cli', function () {
     const config = join(h.dir, 'bot.config.json');
     const migrated = await cli(['migrate', '--config', config]);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes, 005_workflow, 006_git_sources, 007_test_agreement to .*bot\.sqlite$/m);
+    assert.match(migrated.stdout, /^applied 001_init, 002_baselines, 003_infra_retries, 004_comment_votes, 005_workflow, 006_git_sources, 007_test_agreement, 008_events to .*bot\.sqlite$/m);
     assert.match((await cli(['migrate', '--config', config])).stdout, /was already up to date/);
 
     const mp = h.propose('olga', 'status');

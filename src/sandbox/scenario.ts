@@ -26,7 +26,8 @@ export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: stri
   for (const [name, display] of [
     ['alice', 'Alice Arm'], ['bob', 'Bob Builder'], ['carol', 'Carol Compiler'], ['dave', 'Dave Scheduler'], ['mhope', 'Michael Hope'],
   ]) lp.addPerson(name, display);
-  lp.addTeam('linaro-toolchain', 'Linaro Toolchain Working Group', ['mhope']);
+  // The bot's account is in the team that owns the branches, as in production: it may register webhooks on them.
+  lp.addTeam('linaro-toolchain', 'Linaro Toolchain Working Group', ['mhope', options.botPerson]);
   lp.addProject('gcc-linaro', 'Linaro GCC');
   const trunk = lp.addBranch({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: '4.8', developmentFocus: true });
   lp.pushRevisions(trunk, 6);

@@ -16,9 +16,9 @@ describe('store', () => {
   it('applies the numbered migrations once, in order, and records them', async () => {
     const path = join(dir, 'var', 'bot.sqlite');
     const first = await Store.open(path);
-    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes', '005_workflow', '006_git_sources', '007_test_agreement']);
+    assert.deepEqual(first.appliedMigrations, ['001_init', '002_baselines', '003_infra_retries', '004_comment_votes', '005_workflow', '006_git_sources', '007_test_agreement', '008_events']);
     const recorded = await first.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
-    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes', '5:workflow', '6:git_sources', '7:test_agreement']);
+    assert.deepEqual(recorded.map((r) => `${r.version}:${r.name}`), ['1:init', '2:baselines', '3:infra_retries', '4:comment_votes', '5:workflow', '6:git_sources', '7:test_agreement', '8:events']);
     await first.close();
     const again = await Store.open(path);
     assert.deepEqual(again.appliedMigrations, []);
@@ -40,7 +40,7 @@ describe('store', () => {
       INSERT INTO comments (id, request_id, proposal_id, kind, marker, subject, body, state, created_at, vote) VALUES (1, 2, 1, 'ack', '2/ack', 's', 'b', 'posted', 't', NULL);`);
     await db.close();
     const store = await Store.open(path);
-    assert.deepEqual(store.appliedMigrations, ['005_workflow', '006_git_sources', '007_test_agreement']);
+    assert.deepEqual(store.appliedMigrations, ['005_workflow', '006_git_sources', '007_test_agreement', '008_events']);
     assert.deepEqual((await store.request(1))!.origin, 'branch-point');
     assert.deepEqual(((await store.request(2)) as RequestRow).origin, 'revision');
     assert.equal((await store.build(1))!.shadow, false);
