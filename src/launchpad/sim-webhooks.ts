@@ -53,6 +53,8 @@ export interface SimDelivery {
   pending: boolean;
   successful: boolean | null;
   errorMessage: string | null;
+  /** Launchpad time since the first attempt, by the schedule (unscaled): what the retry rules judge. */
+  sinceFirstMs: number;
 }
 
 export interface SimWebhookOptions {
@@ -370,6 +372,7 @@ export class SimWebhooks {
       pending: true,
       successful: null,
       errorMessage: null,
+      sinceFirstMs: 0,
     };
     this.deliveryLog.push(delivery);
     const lost = this.lose > 0;
@@ -413,14 +416,17 @@ export class SimWebhooks {
       return;
     }
     delivery.errorMessage = outcome.error ?? `Bad HTTP response: ${outcome.status}`;
-    const elapsed = (at.getTime() - delivery.attempts[0].at.getTime()) / this.timeScale;
+    // `retry_automatically`: within the window since the first attempt (by the schedule, so that scaling down never changes how often).
+    const elapsed = delivery.sinceFirstMs;
     const window = limitedEffort(hook.deliveryUrl) ? 5 * MINUTE : outcome.status !== undefined && outcome.status < 500 ? HOUR : 24 * HOUR;
-    const next = elapsed < 10 * MINUTE ? MINUTE : elapsed < HOUR ? 5 * MINUTE : HOUR;
-    if (this.closed || outcome.error === 'Webhook deleted' || elapsed + next > window) {
+    if (this.closed || outcome.error === 'Webhook deleted' || elapsed >= window) {
       delivery.pending = false;
       delivery.successful = false;
       return;
     }
+    // `retry_delay`: every minute for ten minutes, every five for an hour, then hourly.
+    const next = elapsed < 10 * MINUTE ? MINUTE : elapsed < HOUR ? 5 * MINUTE : HOUR;
+    delivery.sinceFirstMs += next;
     this.attemptLater(hook, delivery, next * this.timeScale + this.jitter(), lost, false);
   }
 
