@@ -31,7 +31,7 @@ export interface WebhooksOptions {
 export interface HookTarget {
   kind: 'branch' | 'repository';
   link: string;
-  /** How people name it: `lp:gcc-linaro/4.8`, `lp:gcc-linaro` (a repository). */
+  /** Its unique name as an lp: URL (`lp:gcc-linaro` would name a branch and a repository alike). */
   name: string;
   eventTypes: readonly string[];
   /** git: only deliveries for proposals targeting this ref (a watched ref). */
@@ -63,17 +63,21 @@ export async function webhookTargets(lp: LaunchpadClient, config: BotConfig): Pr
   const repository = (link: string, name: string, ref: string | null): HookTarget => ({ kind: 'repository', link, name, eventTypes: REPOSITORY_EVENT_TYPES, gitRefPattern: ref });
   for (const watch of config.launchpad.watch as WatchTarget[]) {
     if ('branch' in watch) {
-      targets.push(branch((await lp.resolveBranch(watch.branch)).self_link, watch.branch));
+      const found = await lp.resolveBranch(watch.branch);
+      targets.push(branch(found.self_link, `lp:${found.unique_name}`));
     } else if ('repository' in watch) {
-      targets.push(repository((await lp.resolveRepository(watch.repository)).self_link, watch.repository, watch.ref ?? null));
+      const found = await lp.resolveRepository(watch.repository);
+      targets.push(repository(found.self_link, `lp:${found.unique_name}`, watch.ref ?? null));
     } else {
       const defaultRepository = await found(() => lp.resolveRepository(`lp:${watch.project}`));
-      if (defaultRepository) targets.push(repository(defaultRepository.self_link, defaultRepository.git_identity, null));
+      if (defaultRepository) targets.push(repository(defaultRepository.self_link, `lp:${defaultRepository.unique_name}`, null));
       const focus = await found(() => lp.resolveBranch(`lp:${watch.project}`));
-      if (focus) targets.push(branch(focus.self_link, focus.bzr_identity));
+      if (focus) targets.push(branch(focus.self_link, `lp:${focus.unique_name}`));
+      // `<api root>~owner/project/name`: the unique name is the path after the version.
+      const uniqueName = (link: string) => `lp:${new URL(link).pathname.replace(/^\/[^/]+\//, '')}`;
       for (const mp of await lp.getMergeProposals({ project: watch.project }, config.launchpad.statuses)) {
-        if (mp.target_branch_link) targets.push(branch(mp.target_branch_link, `lp:${new URL(mp.target_branch_link).pathname.replace(/^\/[^/]+\//, '')}`));
-        else if (mp.target_git_repository_link) targets.push(repository(mp.target_git_repository_link, `lp:${new URL(mp.target_git_repository_link).pathname.replace(/^\/[^/]+\//, '')}`, null));
+        if (mp.target_branch_link) targets.push(branch(mp.target_branch_link, uniqueName(mp.target_branch_link)));
+        else if (mp.target_git_repository_link) targets.push(repository(mp.target_git_repository_link, uniqueName(mp.target_git_repository_link), null));
       }
     }
   }
