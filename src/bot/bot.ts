@@ -232,7 +232,7 @@ export class Bot {
       }, 'launchpad');
     }
     await this.actOnComments(ctx, report, 'wanted');
-    await this.followThrough(ctx, report, builds);
+    await this.followThrough(ctx, report, builds.size ? await this.waitedWith(ctx, builds) : builds);
     report.errors = this.guard.errors;
     const unfinished: number[] = [];
     for (const id of builds) {
@@ -241,6 +241,25 @@ export class Bot {
     }
     this.deps.logger.info('events acted on', { hints: hints.length, named: links.size, builds: builds.size, ...report });
     return { report, unfinished };
+  }
+
+  /**
+   * The unfinished builds a results comment waits for together with these:
+   * those of the same requests, of their baselines, and of the requests
+   * whose baseline they are. A CBuild build cannot call back, so when a LAVA
+   * job's callback comes, the CBuild build beside it is looked at too (it
+   * may have ended unseen since the last poll).
+   */
+  private async waitedWith(ctx: CycleContext, builds: ReadonlySet<number>): Promise<Set<number>> {
+    const unfinished = await ctx.store.unfinishedBuilds();
+    const requests = await ctx.store.requestsById([...new Set(unfinished.map((b) => b.request_id))]);
+    const hinted = new Set(unfinished.filter((b) => builds.has(b.id)).map((b) => b.request_id));
+    const related = new Set(hinted);
+    for (const r of requests.values()) {
+      if (hinted.has(r.id) && r.base_request_id !== null) related.add(r.base_request_id);
+      if (r.base_request_id !== null && hinted.has(r.base_request_id)) related.add(r.id);
+    }
+    return new Set([...builds, ...unfinished.filter((b) => related.has(b.request_id)).map((b) => b.id)]);
   }
 
   private get webhooksOn(): boolean {

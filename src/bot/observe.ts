@@ -157,7 +157,14 @@ export async function observeNamedProposals(
     await ctx.guard.item('read merge proposal', { proposal: link }, async () => {
       const row = known.get(link);
       if (row) return reread(ctx, observation, row, true);
-      const got = await ctx.launchpad.getEntry<MergeProposal>(link);
+      let got;
+      try {
+        got = await ctx.launchpad.getEntry<MergeProposal>(link);
+      } catch (err) {
+        // A proposal deleted before the bot ever saw it: nothing to do.
+        if (err instanceof LaunchpadError && err.status === 404) return;
+        throw err;
+      }
       if ('notModified' in got) return;
       const mp = got.entry;
       if (!ctx.config.launchpad.statuses.includes(mp.queue_status) || !(await watched(mp))) return;

@@ -128,6 +128,20 @@ describe('e2e: events (webhooks and LAVA callbacks)', function () {
     assert.ok(callbacks.every((c) => c.status === 202 && c.state === 'Finished'), JSON.stringify(callbacks));
   });
 
+  it('with CBuild beside LAVA, a LAVA callback makes the bot look at the CBuild build that ended unseen', async () => {
+    h = await startHarness();
+    ev = await withEvents(h);
+    await ev.cycle(true);
+    // The proposal's LAVA jobs end last: the first attempt dies in deploy and is submitted again.
+    h.lava.failNextJobs(2, 'Unable to copy overlay', (m) => String(m['cbuild-bot.source']).includes('~ida/'));
+    const mp = h.propose('ida', 'both');
+    await until('the results comment', () => markers(h, mp.link).some((m) => m.endsWith('/results')), 30_000);
+    const results = botComments(h, mp.link).find((c) => /\/results$/.test(c.content))!.content;
+    assert.match(results, /^a9hf +CBuild +PASS/m);
+    assert.match(results, /^a9hf +LAVA +PASS/m);
+    assert.equal(h.lp.requests.filter((r) => r.operation === 'getMergeProposals').length, 1, 'no poll but the one at start');
+  });
+
   it('with lost, repeated and reordered deliveries the running service still ends with one ack and one results comment per revision', async () => {
     h = await startHarness({ webhooks: { jitterMs: 60, timeScale: 1 / 1000 } });
     ev = await withEvents(h, { schedule: '*/1 * * * * *' });
