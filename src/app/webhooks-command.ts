@@ -28,7 +28,7 @@ export interface WebhooksOptions {
 }
 
 /** A webhook target: a bzr branch or git repository entry, and what the bot asks of its webhook. */
-export interface HookTarget {
+export interface WebhookTarget {
   kind: 'branch' | 'repository';
   link: string;
   /** Its unique name as an lp: URL (`lp:gcc-linaro` would name a branch and a repository alike). */
@@ -49,8 +49,8 @@ const byLink = <T extends { link: string }>(items: T[]) => [...new Map(items.map
  * branch, and the target of each of its open proposals (run `register`
  * again when a new series branch starts getting proposals).
  */
-export async function webhookTargets(lp: LaunchpadClient, config: BotConfig): Promise<HookTarget[]> {
-  const targets: HookTarget[] = [];
+export async function webhookTargets(lp: LaunchpadClient, config: BotConfig): Promise<WebhookTarget[]> {
+  const targets: WebhookTarget[] = [];
   const found = async <T>(ask: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await ask();
@@ -59,8 +59,8 @@ export async function webhookTargets(lp: LaunchpadClient, config: BotConfig): Pr
       throw err;
     }
   };
-  const branch = (link: string, name: string): HookTarget => ({ kind: 'branch', link, name, eventTypes: BRANCH_EVENT_TYPES, gitRefPattern: null });
-  const repository = (link: string, name: string, ref: string | null): HookTarget => ({ kind: 'repository', link, name, eventTypes: REPOSITORY_EVENT_TYPES, gitRefPattern: ref });
+  const branch = (link: string, name: string): WebhookTarget => ({ kind: 'branch', link, name, eventTypes: BRANCH_EVENT_TYPES, gitRefPattern: null });
+  const repository = (link: string, name: string, ref: string | null): WebhookTarget => ({ kind: 'repository', link, name, eventTypes: REPOSITORY_EVENT_TYPES, gitRefPattern: ref });
   for (const watch of config.launchpad.watch as WatchTarget[]) {
     if ('branch' in watch) {
       const found = await lp.resolveBranch(watch.branch);
