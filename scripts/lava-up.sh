@@ -214,7 +214,11 @@ else
     die "127.0.0.1:$LAVA_PORT is taken by a process this script did not start (set LAVA_PORT)"
   fi
   touch "$LOG_DIR/gunicorn.log"
+  # lava-server 2023.01 makes the jobs' notify callbacks from here (inside the request in which the
+  # worker reports a job done): a bot on loopback must be reached directly, never through a proxy
+  # the environment may name
   (cd / && start_bg gunicorn "$LOG_DIR/gunicorn.out" \
+     env NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost,::1${no_proxy:+,$no_proxy}" \
      gunicorn3 lava_server.wsgi --log-level INFO --log-file "$LOG_DIR/gunicorn.log" \
      -u lavaserver -g lavaserver --worker-class eventlet --workers "$LAVA_GUNICORN_WORKERS" \
      --timeout 120 --bind "127.0.0.1:$LAVA_PORT")

@@ -236,6 +236,37 @@ and prints what it holds. Restore by stopping the bot and putting FILE in the da
       return backupCommand({ config: String(values.config), file: positionals, force: Boolean(values.force) }, io);
     },
   },
+  webhooks: {
+    synopsis: 'register|list|remove [--config FILE] [--url PUBLIC-URL]',
+    summary: 'register, list or remove the bot\'s Launchpad webhooks on the watched targets',
+    help: `Manages the webhooks that tell the bot at once about pushes, new proposals, status changes and
+comments (README: Events). Merge-proposal events are delivered to a proposal's target, so each watched
+target gets one: a watched branch or repository, or for a project its default git repository, its
+development focus branch and the target of each open proposal. It uses Launchpad's devel API, the
+bot's credentials (the account must be able to edit the targets: be in the team that owns them) and
+the secret in webhooks.launchpad.secretFile.
+
+  register               create the missing webhooks (a second run changes nothing)
+  list                   show the webhooks on each target
+  remove                 delete the webhooks that deliver to --url
+  --url PUBLIC-URL       where Launchpad delivers: the public address of webhooks.launchpad.path,
+                         e.g. https://cbuild-bot.example.org/hooks/launchpad (register, remove)`,
+    options: { url: { type: 'string' } },
+    config: true,
+    logs: true,
+    positionals: true,
+    run: async (values, positionals, log) => {
+      const [action, ...extra] = positionals;
+      if (!['register', 'list', 'remove'].includes(action ?? '') || extra.length) throw new UsageError('expected one of register, list, remove');
+      const { webhooksCommand, WebhooksUsageError } = await import('./app/webhooks-command.js');
+      try {
+        return await webhooksCommand(action as 'register' | 'list' | 'remove', { config: String(values.config), log, url: values.url as string | undefined }, io);
+      } catch (err) {
+        if (err instanceof WebhooksUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  },
   report: {
     synopsis: '[--config FILE] [--since 7d|24h|30m|2w] [--format text|json|csv]',
     summary: 'capacity, stability, agreement and readiness per backend and target',

@@ -9,7 +9,8 @@ import { refFormatProblem } from '../vcs/names.js';
 import { terminalSafe } from '../text.js';
 import { commandLogger, type LogSettings } from '../log.js';
 import { Store } from '../store/store.js';
-import { wireBot } from './wiring.js';
+import { wireBot, wireEvents } from './wiring.js';
+import { Turns } from './turns.js';
 import { runService } from './service.js';
 import { allEvents } from '../bot/events.js';
 import { formatStatus, gatherStatus } from './status.js';
@@ -57,17 +58,24 @@ export async function runConfiguredCommand(
     const health = new Health();
     const wired = await wireBot(config, { logger, dryRun, afterCommentPosted: crashHookForTests(), events: allEvents(metrics, health) });
     await wired.bot.retryHeldBuilds();
+    const turns = new Turns(logger);
     let server;
+    let events;
     try {
-      server = await startStatusServer({ store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger, config: () => wired.bot.currentConfig });
+      events = wireEvents(wired, config, turns, logger);
+      server = await startStatusServer({
+        store: wired.store, listen: config.http.listen, lava: wired.lava, metrics, health, logger, config: () => wired.bot.currentConfig, hooks: events.receiver,
+      });
     } catch (err) {
       await wired.close();
+      if (err instanceof ConfigError) throw err;
       throw new Error(`http.listen ${config.http.listen}: cannot serve the status page: ${(err as Error).message}`);
     }
-    logger.info('status page', { url: server.url });
+    logger.info('status page', { url: server.url, events: events.receiver ? 'taken' : 'off' });
     try {
-      await runService(wired, logger, { reloadConfig: () => loadCheckedConfig(opts.config, dryRun) });
+      await runService(wired, logger, { reloadConfig: () => loadCheckedConfig(opts.config, dryRun), turns });
     } finally {
+      events.queue.close();
       await server.close();
     }
     return 0;

@@ -73,6 +73,8 @@ function describeBuild(job: JobSubmission): string {
 class DryRunBackend implements BuildBackend {
   readonly name: BuildBackend['name'];
   readonly label: string;
+  /** Nothing is submitted, so nothing calls back. */
+  readonly callsBack = false;
 
   constructor(
     private readonly real: BuildBackend,

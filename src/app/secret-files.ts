@@ -7,7 +7,7 @@
  * error, never a quiet fall-back to reading anonymously.
  */
 import { readFileSync, statSync } from 'node:fs';
-import type { BotConfig, RolloutConfig, RolloutSetting } from '../config/config.js';
+import { ConfigError, readWebhookSecret, type BotConfig, type RolloutConfig, type RolloutSetting } from '../config/config.js';
 import { CredentialsFileError, readCredentialsFile, type LaunchpadCredentials } from '../launchpad/credentials.js';
 import type { CheckItem } from './check.js';
 
@@ -89,7 +89,8 @@ function modeProblem(what: string, path: string): CheckItem | undefined {
 /**
  * One item per secret: the Launchpad credentials file and the LAVA token
  * (from $CBUILD_BOT_LAVA_TOKEN, $CBUILD_BOT_LAVA_TOKEN_FILE or
- * lava.tokenFile; not needed when the rollout turns LAVA off everywhere).
+ * lava.tokenFile; not needed when the rollout turns LAVA off everywhere), and
+ * the webhook secret when webhooks.launchpad is set.
  */
 export function secretFileChecks(config: BotConfig, env: NodeJS.ProcessEnv, dryRun: boolean): CheckItem[] {
   const items: CheckItem[] = [];
@@ -120,6 +121,25 @@ export function secretFileChecks(config: BotConfig, env: NodeJS.ProcessEnv, dryR
       problem = { ok: false, cause: 'config', text: `LAVA token file ${tokenFile.path} (${tokenFile.setting}) cannot be read or is empty`, fix: tokenFix };
     }
     items.push(problem ?? { ok: true, text: `LAVA token file ${tokenFile.path}: readable by this user only` });
+  }
+
+  if (config.webhooks.launchpad) {
+    const file = env.CBUILD_BOT_WEBHOOK_SECRET_FILE ?? config.webhooks.launchpad.secretFile;
+    const setting = env.CBUILD_BOT_WEBHOOK_SECRET_FILE ? '$CBUILD_BOT_WEBHOOK_SECRET_FILE' : 'webhooks.launchpad.secretFile';
+    if (!exists(file)) {
+      items.push({ ok: false, cause: 'config', text: `webhook secret file ${file} (${setting}) does not exist`, fix: `sh -c 'umask 077 && openssl rand -hex 32 > ${file}', then cbuild-bot webhooks register (README: Events)` });
+    } else {
+      let problem = modeProblem('webhook secret file', file);
+      if (!problem) {
+        try {
+          readWebhookSecret(config, env);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          problem = { ok: false, cause: 'config', text: err.problems.join('; '), fix: `put one line of at least 16 random characters in ${file} (openssl rand -hex 32)` };
+        }
+      }
+      items.push(problem ?? { ok: true, text: `webhook secret file ${file}: readable by this user only` });
+    }
   }
   return items;
 }

@@ -9,8 +9,11 @@ import type { Logger } from '../log.js';
 import type { BotConfig, DailyConfig } from '../config/config.js';
 import { configChanges } from '../config/diff.js';
 import type { WiredBot } from './wiring.js';
+import { Turns } from './turns.js';
 
 export interface ServiceOptions {
+  /** The one queue of steps, shared with the event receivers (default: the service's own). */
+  turns?: Turns;
   /** Re-reads the config file (SIGHUP); throws ConfigError when the new file is not valid. */
   reloadConfig?: () => BotConfig;
   /** Called once the service is scheduled and its first cycle is done (tests drive it from there). */
@@ -25,29 +28,24 @@ export interface Service {
 
 export async function runService(wired: WiredBot, logger: Logger, options: ServiceOptions = {}): Promise<void> {
   const { bot } = wired;
-  let queue: Promise<unknown> = Promise.resolve();
-  /** One step at a time: cycles, dailies and reloads never interleave. */
-  const inTurn = (what: string, step: () => Promise<unknown>): Promise<void> => {
-    const next = queue.then(step).then(
-      () => undefined,
-      (err) => logger.error(`${what} failed`, { error: err }),
-    );
-    queue = next;
-    return next;
-  };
+  const turns = options.turns ?? new Turns(logger);
+  /** One step at a time: cycles, dailies, reloads and events never interleave. */
+  const inTurn = (what: string, step: () => Promise<unknown>): Promise<void> => turns.run(what, step);
 
-  let cycleQueued = false;
-  const cycle = () => {
-    if (cycleQueued) {
-      logger.warn('previous cycle still running; skipping this tick');
+  // With webhooks on, only polls list the watched proposals; the other cycles follow builds and post.
+  const queued = { poll: false, follow: false };
+  const cycle = (observe: boolean) => {
+    const kind = observe ? 'poll' : 'follow';
+    if (queued[kind] || (!observe && queued.poll)) {
+      logger.warn('previous cycle still running; skipping this tick', { cycle: kind });
       return Promise.resolve();
     }
-    cycleQueued = true;
+    queued[kind] = true;
     return inTurn('cycle', async () => {
       try {
-        await bot.runCycle();
+        await bot.runCycle({ observe });
       } finally {
-        cycleQueued = false;
+        queued[kind] = false;
       }
     });
   };
@@ -61,8 +59,10 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
   let tasks: ScheduledTask[] = [];
   const schedule = (config: BotConfig) => {
     for (const t of tasks) void t.destroy();
+    const poll = config.webhooks.launchpad?.pollSchedule;
     tasks = [
-      cron.schedule(config.schedule, () => void cycle(), { name: 'cbuild-bot-cycle' }),
+      cron.schedule(config.schedule, () => void cycle(poll === undefined), { name: 'cbuild-bot-cycle' }),
+      ...(poll === undefined ? [] : [cron.schedule(poll, () => void cycle(true), { name: 'cbuild-bot-poll' })]),
       ...config.dailies.map((d, i) => cron.schedule(d.schedule, () => void daily(d), { name: `cbuild-bot-daily-${i}` })),
     ];
   };
@@ -90,7 +90,12 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
     });
 
   schedule(bot.currentConfig);
-  logger.info('cbuild-bot running', { schedule: bot.currentConfig.schedule, dailies: bot.currentConfig.dailies.length, dry_run: wired.dryRun });
+  logger.info('cbuild-bot running', {
+    schedule: bot.currentConfig.schedule,
+    poll: bot.currentConfig.webhooks.launchpad?.pollSchedule,
+    dailies: bot.currentConfig.dailies.length,
+    dry_run: wired.dryRun,
+  });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -99,7 +104,7 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
       process.off('SIGINT', onInt);
       process.off('SIGHUP', onHup);
       for (const t of tasks) void t.stop();
-      void queue.then(() => resolve());
+      void turns.drained().then(() => resolve());
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
@@ -107,7 +112,8 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGHUP', onHup);
-    void cycle().then(() => options.onReady?.({ stop: () => stop('stop()') }));
+    // The first cycle lists everything (the catch-up poll), whatever happened while the bot was down.
+    void cycle(true).then(() => options.onReady?.({ stop: () => stop('stop()') }));
   });
   for (const t of tasks) await Promise.resolve(t.destroy());
   await wired.close();

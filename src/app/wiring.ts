@@ -10,7 +10,10 @@ import type { LaunchpadCredentials } from '../launchpad/credentials.js';
 import { CBuildClient } from '../cbuild/client.js';
 import { LavaClient } from '../lava/client.js';
 import { Store } from '../store/store.js';
-import { readLavaToken, type BotConfig } from '../config/config.js';
+import { readLavaToken, readWebhookSecret, type BotConfig } from '../config/config.js';
+import { HookReceiver } from '../web/hooks.js';
+import { EventQueue } from './event-queue.js';
+import type { Turns } from './turns.js';
 import type { Logger } from '../log.js';
 import type { CommentRow } from '../core/model.js';
 import { Bot } from '../bot/bot.js';
@@ -42,6 +45,7 @@ export interface WiringOptions {
 export interface WiredBot {
   bot: Bot;
   store: Store;
+  launchpad: LaunchpadClient;
   /** The LAVA client, for the status page's device pool. */
   lava: LavaClient;
   dryRun: boolean;
@@ -106,5 +110,27 @@ export async function wireBot(config: BotConfig, options: WiringOptions): Promis
     afterCommentPosted: options.afterCommentPosted,
     events: options.events,
   });
-  return { bot, store, lava, dryRun, close };
+  return { bot, store, launchpad, lava, dryRun, close };
+}
+
+/** The event receivers of a wired bot (none when webhooks are off) and the queue they feed, which runs in `turns`. */
+export interface WiredEvents {
+  /** For the status server's `hooks`; undefined when neither webhooks.launchpad nor webhooks.lava is set. */
+  receiver?: HookReceiver;
+  queue: EventQueue;
+}
+
+export function wireEvents(wired: WiredBot, config: BotConfig, turns: Turns, logger: Logger, env: NodeJS.ProcessEnv = process.env): WiredEvents {
+  const queue = new EventQueue(turns, wired.bot, logger);
+  const secret = readWebhookSecret(config, env);
+  if (!config.webhooks.launchpad && !config.webhooks.lava) return { queue };
+  const receiver = new HookReceiver({
+    store: wired.store,
+    logger,
+    clock: () => new Date(),
+    hint: (hint) => queue.push(hint),
+    launchpad: config.webhooks.launchpad && secret !== undefined ? { path: config.webhooks.launchpad.path, secret, apiRoot: wired.launchpad.apiRoot } : undefined,
+    lava: config.webhooks.lava !== undefined,
+  });
+  return { receiver, queue };
 }

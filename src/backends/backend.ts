@@ -8,6 +8,7 @@
 import type { Backend, BuildRow, BuildState, RequestRow } from '../core/model.js';
 import type { TargetConfig } from '../config/config.js';
 import type { CheckoutValues } from '../vcs/index.js';
+import type { JobCallback } from '../lava/template.js';
 
 /** Everything a backend needs to submit one build. */
 export interface JobSubmission {
@@ -19,6 +20,8 @@ export interface JobSubmission {
   /** `<results host>build/<cbuild job>/logs/`: where a LAVA job PUTs its files. */
   resultsUrl: string;
   checkout: CheckoutValues;
+  /** Where the job calls the bot back when it ends, for a backend that `callsBack` (webhooks.lava). */
+  callback?: JobCallback;
 }
 
 /** A submitted job, as recorded. */
@@ -50,6 +53,8 @@ export interface BuildBackend {
   readonly name: Backend;
   /** How comments and pages name it. */
   readonly label: string;
+  /** Whether its jobs can call the bot back when they end (LAVA's notify callbacks); the job is polled either way. */
+  readonly callsBack: boolean;
   /** The idempotency key of a build's first submission. */
   submitKey(requestId: number, target: TargetConfig, targetName: string, cbuildJob: string): string;
   /** The key of a later attempt, after infrastructure failures (a fresh job). */

@@ -17,6 +17,8 @@ function splitKey(key: string): { queue: string; job: string } {
 export class CBuildBackend implements BuildBackend {
   readonly name = 'cbuild' as const;
   readonly label = 'CBuild';
+  /** CBuild has no way to call back: its jobs are only polled. */
+  readonly callsBack = false;
 
   constructor(private readonly client: CBuildClient) {}
 

@@ -17,7 +17,7 @@ import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, Submitted
 const MAX_JOB_NAME = 200;
 
 /** What a job definition is rendered from: a build's submission, or the preflight's sample of one. */
-export type DefinitionInput = Pick<JobSubmission, 'target' | 'cbuildJob' | 'resultsUrl' | 'checkout'> & {
+export type DefinitionInput = Pick<JobSubmission, 'target' | 'cbuildJob' | 'resultsUrl' | 'checkout'> & Partial<Pick<JobSubmission, 'callback'>> & {
   build: Pick<BuildRow, 'submit_key' | 'target'>;
   request: Pick<RequestRow, 'id' | 'source'>;
 };
@@ -38,7 +38,7 @@ export function readJobTemplate(path: string): string {
 }
 
 /** Renders a target's template with a build's values; JobTemplateError names the template file and the target. */
-export function renderLavaJob(templateText: string, { build, request, target, cbuildJob, resultsUrl, checkout }: DefinitionInput): string {
+export function renderLavaJob(templateText: string, { build, request, target, cbuildJob, resultsUrl, checkout, callback }: DefinitionInput): string {
   return renderJobDefinition(
     templateText,
     {
@@ -52,12 +52,14 @@ export function renderLavaJob(templateText: string, { build, request, target, cb
       request_id: String(request.id),
     },
     `${target.lava.template}' for target '${build.target}`,
+    callback,
   );
 }
 
 export class LavaBackend implements BuildBackend {
   readonly name = 'lava' as const;
   readonly label = 'LAVA';
+  readonly callsBack = true;
   private readonly templates = new Map<string, string>();
 
   constructor(

@@ -11,15 +11,17 @@ import type { CBuildClient } from '../cbuild/client.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
 import type { BotConfig, DailyConfig } from '../config/config.js';
-import type { CommentRow, RequestRow } from '../core/model.js';
+import { FINAL_BUILD_STATES, type CommentRow, type RequestRow, type VcsKind } from '../core/model.js';
 import { finishedUnreported, planBuilds, planComments, planComparisons, planRequests, shownBuilds, type PlanConfig } from '../core/plan.js';
 import { planRolloutChanges } from '../core/rollout.js';
 import { composeAck, composeResults } from '../core/report.js';
 import type { BuildBackends } from '../backends/backend.js';
 import { LavaBackend } from '../backends/lava.js';
 import { parseManifest, type Manifest } from '../results/index.js';
-import { sourceKey } from '../vcs/index.js';
-import { observeProposals } from './observe.js';
+import { sourceKey, vcsFor } from '../vcs/index.js';
+import { observeNamedProposals, observeProposals } from './observe.js';
+import { pushedSide, WatchMatcher, type Hint } from './hints.js';
+import { proposalsWantingComments } from '../store/events.js';
 import { actOnCommentCommands } from './comment-commands.js';
 import { cancelRequest, runDaily, scheduleBuild, type DailyOutcome, type ScheduleOptions } from './manual.js';
 import { RequestMaker } from './requests.js';
@@ -67,6 +69,18 @@ export interface CycleReport {
   errors: number;
 }
 
+export interface CycleOptions {
+  /** List the watched proposals on Launchpad (default true). */
+  observe?: boolean;
+}
+
+function emptyReport(): CycleReport {
+  return {
+    proposals: 0, notModified: 0, commands: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
+    polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, commentsWithdrawn: 0, errors: 0,
+  };
+}
+
 export class Bot {
   private readonly clock: () => Date;
   private readonly runner: BuildRunner;
@@ -75,6 +89,9 @@ export class Bot {
   private readonly guard: Guard;
   private readonly manifests = new Map<string, Manifest | undefined>();
   private config: BotConfig;
+  private watch: WatchMatcher;
+  /** When the last sweep read every tracked proposal's comments and git refs (webhooks on); none yet at start. */
+  private lastSweepAt: number | undefined;
 
   constructor(private readonly deps: BotDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -84,6 +101,7 @@ export class Bot {
     this.events.configured({ dryRun: deps.dryRun, schedule: this.config.schedule });
     this.runner = new BuildRunner(() => this.context());
     this.requests = new RequestMaker(deps.store, deps.backends, () => this.config, this.events, deps.logger, () => this.now());
+    this.watch = new WatchMatcher(deps.launchpad, () => this.config.launchpad.watch);
   }
 
   private now(): string {
@@ -120,6 +138,8 @@ export class Bot {
     keep('http', 'http', json);
     keep('cbuild', 'cbuild', json);
     keep('lava', 'lava', json);
+    // The receivers were made at start with the secret and the routes.
+    keep('webhooks', 'webhooks', json);
     fixed.launchpad = { ...next.launchpad, serviceRoot: this.config.launchpad.serviceRoot, credentialsFile: this.config.launchpad.credentialsFile };
     if (next.launchpad.serviceRoot !== this.config.launchpad.serviceRoot || next.launchpad.credentialsFile !== this.config.launchpad.credentialsFile) {
       kept.push('launchpad.serviceRoot/credentialsFile');
@@ -127,6 +147,7 @@ export class Bot {
     this.config = fixed;
     this.events.configured({ dryRun: this.deps.dryRun, schedule: fixed.schedule });
     this.manifests.clear();
+    this.watch = new WatchMatcher(this.deps.launchpad, () => this.config.launchpad.watch);
     const lava = this.deps.backends.lava;
     if (lava instanceof LavaBackend) lava.forgetTemplates();
     await this.retryHeldBuilds();
@@ -144,30 +165,134 @@ export class Bot {
     return { statuses: this.config.launchpad.statuses, targets: Object.keys(this.config.targets), rollout: this.config.rollout, branchUrl: this.config.launchpad.branchUrl };
   }
 
-  async runCycle(): Promise<CycleReport> {
+  /**
+   * One cycle. With webhooks on, only some cycles list the watched proposals
+   * (`observe`: on webhooks.launchpad.pollSchedule, and at start); the others
+   * follow builds, act on the comments deliveries asked for and post,
+   * costing Launchpad nothing when nothing is to be posted.
+   */
+  async runCycle(options: CycleOptions = {}): Promise<CycleReport> {
     const ctx = this.context();
     this.guard.resetCount();
-    const report: CycleReport = {
-      proposals: 0, notModified: 0, commands: 0, changed: 0, requestsCreated: 0, superseded: 0, closed: 0, submitted: 0,
-      polled: 0, cancelled: 0, compared: 0, commentsQueued: 0, commentsPosted: 0, commentsWithdrawn: 0, errors: 0,
-    };
-    const step = (name: string, fn: () => Promise<void>) => this.guard.item(name, {}, fn);
-
-    await step('observe Launchpad', async () => {
-      const observed = await observeProposals(ctx);
-      report.proposals = observed.listed;
-      report.changed = observed.changed;
-      report.notModified = observed.notModified;
-      this.events.polled(observed.complete ? 'ok' : 'error');
-    });
-    if (this.config.commands.trusted.length > 0) {
-      await step('act on commands in comments', async () => {
-        report.commands = (await actOnCommentCommands(ctx, this.requests)).acted;
+    const report = emptyReport();
+    const observe = options.observe ?? true;
+    // With webhooks on, what a delivery would have said is still read now and then (and at start), in case one was lost.
+    const sweep = observe && this.sweepDue();
+    if (observe) {
+      await this.guard.item('observe Launchpad', {}, async () => {
+        const observed = await observeProposals(ctx, { pollTips: !this.webhooksOn || sweep });
+        report.proposals = observed.listed;
+        report.changed = observed.changed;
+        report.notModified = observed.notModified;
+        this.events.polled(observed.complete ? 'ok' : 'error');
+        if (sweep && observed.complete) this.lastSweepAt = this.clock().getTime();
       });
     }
+    await this.actOnComments(ctx, report, this.webhooksOn && !sweep ? 'wanted' : 'all');
+    await this.followThrough(ctx, report, 'all');
+    report.errors = this.guard.errors;
+    this.deps.logger.info('cycle done', { ...report });
+    return report;
+  }
+
+  /**
+   * Acts on events (bot/hints.ts) at once: reads the proposals they name (and
+   * those from a pushed branch or ref) from Launchpad again, refreshes the
+   * tips of pushed targets, looks at the builds whose jobs called back, and
+   * runs the rest of a cycle's steps. Returns the builds that called back but
+   * are not final yet (LAVA 2023.01 calls back before it saves the job).
+   */
+  async actOnHints(hints: readonly Hint[]): Promise<{ report: CycleReport; unfinished: number[] }> {
+    const ctx = this.context();
+    this.guard.resetCount();
+    const report = emptyReport();
+    const links = new Set<string>();
+    const targets = new Map<string, VcsKind>();
+    const builds = new Set<number>();
+    const pushes = hints.filter((h): h is Extract<Hint, { kind: 'pushed' }> => h.kind === 'pushed');
+    for (const h of hints) {
+      if (h.kind === 'proposal') links.add(h.link);
+      if (h.kind === 'build') builds.add(h.buildId);
+    }
+    if (pushes.length) {
+      for (const p of await ctx.store.trackedProposals()) {
+        for (const push of pushes) {
+          const side = pushedSide(p, push);
+          if (side === 'source') links.add(p.self_link);
+          if (side === 'target') targets.set(p.target.link, p.target.vcs);
+        }
+      }
+    }
+    if (links.size) {
+      await this.guard.item('observe proposals named by events', {}, async () => {
+        const observed = await observeNamedProposals(ctx, [...links], (mp) => this.watch.watches(mp));
+        report.proposals = observed.listed;
+        report.changed = observed.changed;
+        report.notModified = observed.notModified;
+      });
+    }
+    for (const [link, vcs] of targets) {
+      await this.guard.item('read a pushed target', { source: link }, async () => {
+        const { tip, notModified } = await vcsFor(vcs).readTip(ctx.launchpad, link, await ctx.store.sourceTip(link), ctx.now());
+        if (!notModified) await ctx.store.upsertSourceTip(tip);
+      }, 'launchpad');
+    }
+    await this.actOnComments(ctx, report, 'wanted');
+    await this.followThrough(ctx, report, builds.size ? await this.waitedWith(ctx, builds) : builds);
+    report.errors = this.guard.errors;
+    const unfinished: number[] = [];
+    for (const id of builds) {
+      const build = await ctx.store.build(id);
+      if (build && !FINAL_BUILD_STATES.has(build.state)) unfinished.push(id);
+    }
+    this.deps.logger.info('events acted on', { hints: hints.length, named: links.size, builds: builds.size, ...report });
+    return { report, unfinished };
+  }
+
+  /**
+   * The unfinished builds a results comment waits for together with these:
+   * those of the same requests, of their baselines, and of the requests
+   * whose baseline they are. A CBuild build cannot call back, so when a LAVA
+   * job's callback comes, the CBuild build beside it is looked at too (it
+   * may have ended unseen since the last poll).
+   */
+  private async waitedWith(ctx: CycleContext, builds: ReadonlySet<number>): Promise<Set<number>> {
+    const unfinished = await ctx.store.unfinishedBuilds();
+    const requests = await ctx.store.requestsById([...new Set(unfinished.map((b) => b.request_id))]);
+    const hinted = new Set(unfinished.filter((b) => builds.has(b.id)).map((b) => b.request_id));
+    const related = new Set(hinted);
+    for (const r of requests.values()) {
+      if (hinted.has(r.id) && r.base_request_id !== null) related.add(r.base_request_id);
+      if (r.base_request_id !== null && hinted.has(r.base_request_id)) related.add(r.id);
+    }
+    return new Set([...builds, ...unfinished.filter((b) => related.has(b.request_id)).map((b) => b.id)]);
+  }
+
+  private get webhooksOn(): boolean {
+    return this.config.webhooks.launchpad !== undefined;
+  }
+
+  private sweepDue(): boolean {
+    const every = this.config.webhooks.launchpad?.sweepSeconds;
+    return every === undefined || this.lastSweepAt === undefined || this.clock().getTime() - this.lastSweepAt >= every * 1000;
+  }
+
+  /** Commands in comments: every tracked proposal's, or (with webhooks on) those a delivery said were commented on. */
+  private async actOnComments(ctx: CycleContext, report: CycleReport, which: 'all' | 'wanted'): Promise<void> {
+    if (this.config.commands.trusted.length === 0) return;
+    await this.guard.item('act on commands in comments', {}, async () => {
+      const only = which === 'wanted' ? await proposalsWantingComments(ctx.store) : undefined;
+      if (only?.size === 0) return;
+      report.commands += (await actOnCommentCommands(ctx, this.requests, only)).acted;
+    });
+  }
+
+  /** The steps after observing: plan, act on builds (polling every unfinished one, or only `poll`), compare, comment. */
+  private async followThrough(ctx: CycleContext, report: CycleReport, poll: 'all' | ReadonlySet<number>): Promise<void> {
+    const step = (name: string, fn: () => Promise<void>) => this.guard.item(name, {}, fn);
     await step('plan requests', () => this.applyRequestPlan(ctx, report));
     await step('apply the rollout', () => this.applyRollout(ctx));
-    await step('act on builds', () => this.actOnBuilds(ctx, report));
+    await step('act on builds', () => this.actOnBuilds(ctx, report, poll));
     await step('compare with baselines', () => this.compareFinishedBuilds(ctx, report));
     await step('compare tests across backends and rebuilds', async () => {
       report.compared += await recordTestAgreement(ctx);
@@ -182,9 +307,6 @@ export class Bot {
       report.commentsPosted = flushed.posted;
       report.commentsWithdrawn = flushed.withdrawn;
     });
-    report.errors = this.guard.errors;
-    this.deps.logger.info('cycle done', { ...report });
-    return report;
   }
 
   private async applyRequestPlan(ctx: CycleContext, report: CycleReport): Promise<void> {
@@ -337,7 +459,7 @@ export class Bot {
     for (const id of finishedUnreported(requests, builds)) await store.markRequestDone(id, ctx.now());
   }
 
-  private async actOnBuilds(ctx: CycleContext, report: CycleReport): Promise<void> {
+  private async actOnBuilds(ctx: CycleContext, report: CycleReport, poll: 'all' | ReadonlySet<number> = 'all'): Promise<void> {
     const { builds, requests } = await this.buildsWithContext(ctx);
     const plan = planBuilds(builds, requests, ctx.now());
     for (const b of plan.cancel) {
@@ -353,6 +475,7 @@ export class Bot {
       report.submitted++;
     }
     for (const b of plan.poll) {
+      if (poll !== 'all' && !poll.has(b.id)) continue;
       await ctx.guard.item('poll build', { build: b.submit_key }, () => this.runner.poll(b, requests.get(b.request_id)!), b.backend);
       report.polled++;
     }

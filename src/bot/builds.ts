@@ -15,7 +15,23 @@ import { vcsFor } from '../vcs/index.js';
 import { fetchFailureExcerpt, fetchTestSummary } from './results.js';
 import { requestJobName, resultsUploadUrl } from './requests.js';
 import type { CycleContext } from './context.js';
+import { randomBytes } from 'node:crypto';
+import type { JobCallback } from '../lava/template.js';
+import { setCallbackToken } from '../store/events.js';
 import { errorMessage, isServiceError } from './events.js';
+
+/**
+ * With webhooks.lava, each submission gets a fresh random token (its digest
+ * recorded before the job exists, so even the fastest callback finds it) and
+ * the URL the job calls back when it ends.
+ */
+async function callbackFor(ctx: CycleContext, build: BuildRow): Promise<JobCallback | undefined> {
+  const base = ctx.config.webhooks.lava?.url;
+  if (!base) return undefined;
+  const token = randomBytes(32).toString('hex');
+  await setCallbackToken(ctx.store, build.id, token, ctx.now());
+  return { url: new URL(`hooks/lava/${build.id}`, base).toString(), token };
+}
 
 export class BuildRunner {
   constructor(private readonly ctx: () => CycleContext) {}
@@ -98,6 +114,7 @@ export class BuildRunner {
         cbuildJob,
         resultsUrl: resultsUploadUrl(ctx.config, cbuildJob),
         checkout: vcs.checkout(request),
+        callback: backend.callsBack ? await callbackFor(ctx, build) : undefined,
       });
       await this.setState(build, 'queued', { external_id: job.externalId, job_url: job.jobUrl, submitted_at: ctx.now(), uncertain_since: null, next_check_at: null, detail: null });
       log.info(`submitted ${backend.label} job`, { job: job.jobUrl, attempt: build.attempt });

@@ -16,6 +16,7 @@ import { oneLine } from '../text.js';
 import { projectOf, vcsFor } from '../vcs/index.js';
 import type { CycleContext } from './context.js';
 import type { RequestMaker } from './requests.js';
+import { commentsRead } from '../store/events.js';
 
 /** A cycle's context and the request maker, for acting on commands. */
 type CommandContext = CycleContext & { requests: RequestMaker };
@@ -27,13 +28,22 @@ export interface CommandsResult {
 
 type NewCommand = Omit<CommandRow, 'id' | 'request_id' | 'created_at'>;
 
-/** Reads the watched proposals' comments and acts on new commands. */
-export async function actOnCommentCommands(ctx: CycleContext, requests: RequestMaker): Promise<CommandsResult> {
+/**
+ * Reads the watched proposals' comments (or only those of the proposals in
+ * `only`: the ones a webhook delivery said were commented on) and acts on
+ * new commands.
+ */
+export async function actOnCommentCommands(ctx: CycleContext, requests: RequestMaker, only?: ReadonlySet<number>): Promise<CommandsResult> {
   const result: CommandsResult = { acted: 0, ignored: 0 };
   const commandCtx: CommandContext = { ...ctx, requests };
   const trust = new TrustCache(commandCtx);
   for (const proposal of await ctx.store.trackedProposals()) {
-    if (!ctx.config.launchpad.statuses.includes(proposal.queue_status)) continue;
+    if (only && !only.has(proposal.id)) continue;
+    const startedAt = ctx.now();
+    if (!ctx.config.launchpad.statuses.includes(proposal.queue_status)) {
+      await commentsRead(ctx.store, proposal.id, startedAt);
+      continue;
+    }
     await ctx.guard.item('read commands in comments', { proposal: proposal.web_link }, async () => {
       const known = await ctx.store.commandLinks(proposal.id);
       for (const comment of await ctx.launchpad.getComments(proposal.self_link)) {
@@ -44,6 +54,7 @@ export async function actOnCommentCommands(ctx: CycleContext, requests: RequestM
         if (acted === 'acted') result.acted++;
         else if (acted === 'ignored') result.ignored++;
       }
+      await commentsRead(ctx.store, proposal.id, startedAt);
     }, 'launchpad');
   }
   return result;

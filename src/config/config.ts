@@ -88,10 +88,18 @@ export interface BotConfig {
   /** `learned`: the flaky tests learned from rebuilds count as a manifest in comparisons. */
   flaky: { learned: boolean; minFlips: number };
   readiness: ReadinessConfig;
+  /** Events as the fast path (README "Events"); absent parts are off. */
+  webhooks: WebhooksConfig;
   schedule: string;
   database: string;
   /** `listen`: host:port of the status page, JSON API and /metrics. */
   http: { timeoutMs: number; retries: number; maxRetryDelayMs: number; listen: string };
+}
+
+/** Launchpad webhooks and LAVA callbacks (documented in bot.config.schema.json). */
+export interface WebhooksConfig {
+  launchpad?: { path: string; secretFile: string; pollSchedule: string; sweepSeconds: number };
+  lava?: { url: string };
 }
 
 export class ConfigError extends Error {
@@ -201,6 +209,8 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   if (typeof schedule === 'string' && !cron.validate(schedule)) problems.push(`schedule: ${JSON.stringify(schedule)} is not a valid cron expression`);
   if (problems.length) throw new ConfigError(file, problems);
   const config = value as BotConfig;
+  const pollSchedule = config.webhooks.launchpad?.pollSchedule;
+  if (pollSchedule !== undefined && !cron.validate(pollSchedule)) problems.push(`webhooks.launchpad.pollSchedule: ${JSON.stringify(pollSchedule)} is not a valid cron expression`);
   config.dailies.forEach((d, i) => {
     if (!cron.validate(d.schedule)) problems.push(`dailies[${i}].schedule: ${JSON.stringify(d.schedule)} is not a valid cron expression`);
     if ('ref' in d && d.ref !== undefined) refProblem(`dailies[${i}].ref`, d.ref, problems, 'repository' in d);
@@ -258,6 +268,7 @@ export function parseConfig(raw: unknown, file: string, baseDir: string): BotCon
   }
   if (config.launchpad.credentialsFile) config.launchpad.credentialsFile = resolvePath(config.launchpad.credentialsFile, baseDir);
   if (config.lava.tokenFile) config.lava.tokenFile = resolvePath(config.lava.tokenFile, baseDir);
+  if (config.webhooks.launchpad) config.webhooks.launchpad.secretFile = resolvePath(config.webhooks.launchpad.secretFile, baseDir);
   if (config.database !== ':memory:') {
     config.database = resolvePath(config.database, baseDir);
     const problem = databasePathProblem(config.database);
@@ -319,4 +330,31 @@ export function readLavaToken(config: BotConfig, env: NodeJS.ProcessEnv = proces
   }
   registerSecret(token);
   return token || undefined;
+}
+
+/** Launchpad's limit on a webhook secret (IWebhook.secret, a TextLine of at most 200 characters). */
+const MAX_WEBHOOK_SECRET = 200;
+
+/**
+ * The webhooks' secret: the file named by $CBUILD_BOT_WEBHOOK_SECRET_FILE,
+ * else webhooks.launchpad.secretFile; undefined when webhooks are off.
+ * Registered as a secret, so no log, page or error can show it.
+ */
+export function readWebhookSecret(config: BotConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!config.webhooks.launchpad) return undefined;
+  const file = env.CBUILD_BOT_WEBHOOK_SECRET_FILE ?? config.webhooks.launchpad.secretFile;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the webhook secret file (webhooks.launchpad.secretFile): ${(err as Error).message}`]);
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  registerSecret(secret);
+  // Never quote the secret in these messages: they say what is wrong with it, not what it is.
+  if (secret.length === 0) throw new ConfigError(file, ['the webhook secret file is empty; put a random secret in it (e.g. `openssl rand -hex 32`)']);
+  if (secret.length > MAX_WEBHOOK_SECRET) throw new ConfigError(file, [`the webhook secret has ${secret.length} characters; Launchpad takes at most ${MAX_WEBHOOK_SECRET}`]);
+  if (/[\u0000-\u001f\u007f]/.test(secret)) throw new ConfigError(file, ['the webhook secret holds a control character (a line break?); Launchpad takes one line of text']);
+  if (secret.length < 16) throw new ConfigError(file, [`the webhook secret has only ${secret.length} characters; use at least 16 random ones (e.g. \`openssl rand -hex 32\`)`]);
+  return secret;
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { redact, registerSecret, safeUrl } from '../secrets.js';
 import type { LaunchpadCredentials } from './credentials.js';
 import { plaintextAuthorization, type OAuthSigner } from './oauth.js';
-import type { Branch, CodeReviewComment, CodeReviewVote, CollectionPage, Entry, GitRef, GitRepository, MergeProposal } from './wire.js';
+import type { Branch, CodeReviewComment, CodeReviewVote, CollectionPage, Entry, GitRef, GitRepository, MergeProposal, Webhook } from './wire.js';
 
 export interface LaunchpadClientOptions {
   /** e.g. `https://api.launchpad.net/`; the client talks to `<serviceRoot>1.0/`. */
@@ -254,6 +254,43 @@ export class LaunchpadClient {
     return false;
   }
 
+  /**
+   * The webhooks on a bzr branch or git repository (its entry link). Only
+   * `devel` has them; seeing them needs edit rights on the target.
+   */
+  async webhooks(targetLink: string): Promise<Webhook[]> {
+    return (await this.getAllPages<Webhook>(`${this.toDevel(targetLink).replace(/\/+$/, '')}/webhooks?ws.size=${this.pageSize}`)).map((w) => this.toApi10(w));
+  }
+
+  /**
+   * `newWebhook` (devel only): a webhook on a bzr branch or git repository
+   * delivering `eventTypes` to `deliveryUrl`, signed with `secret`. Returns
+   * the new webhook's link. Needs edit rights on the target (launchpad.Edit).
+   */
+  async newWebhook(targetLink: string, hook: { deliveryUrl: string; eventTypes: readonly string[]; secret: string; active?: boolean }): Promise<string> {
+    const url = this.toDevel(targetLink);
+    const form = new URLSearchParams({
+      'ws.op': 'newWebhook',
+      delivery_url: JSON.stringify(hook.deliveryUrl),
+      event_types: JSON.stringify(hook.eventTypes),
+      active: JSON.stringify(hook.active ?? true),
+      secret: JSON.stringify(hook.secret),
+    });
+    const res = await this.send('POST', url, { 'Content-Type': 'application/x-www-form-urlencoded' }, form.toString());
+    const location = firstHeader(res.headers.location);
+    if (res.statusCode !== 201 || !location) throw this.unusable('POST', url, res, 'did not answer 201 with a Location');
+    return this.toApi10({ self_link: new URL(location, url).toString() }).self_link;
+  }
+
+  /** Changes a webhook's writable fields (a lazr PATCH, devel). */
+  async patchWebhook(webhookLink: string, fields: Partial<Pick<Webhook, 'active' | 'event_types' | 'git_ref_pattern' | 'delivery_url'>>): Promise<void> {
+    await this.send('PATCH', this.toDevel(webhookLink), { 'Content-Type': 'application/json' }, JSON.stringify(fields));
+  }
+
+  async deleteWebhook(webhookLink: string): Promise<void> {
+    await this.send('DELETE', this.toDevel(webhookLink));
+  }
+
   /** An entry's links in their 1.0 form (an entry read through `devel` names devel links). */
   private toApi10<T>(entry: T): T {
     const out = { ...entry } as Record<string, unknown>;
@@ -298,7 +335,7 @@ export class LaunchpadClient {
   }
 
   /** Sends one signed request; returns 2xx and 304 answers, throws for the rest. */
-  private async send(method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
+  private async send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
     if (!sameOrigin(url, this.apiRoot)) {
       // The Authorization header must never travel to a host a response pointed at.
       throw new LaunchpadError(`refusing to send Launchpad credentials to ${url}, outside ${this.apiRoot}`, 0, method, safeUrl(url), '');

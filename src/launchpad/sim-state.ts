@@ -138,6 +138,29 @@ export interface TokenRecord {
   permission: TokenPermission;
 }
 
+/** A proposal's attributes that change after creation: what an MP delivery's `old` had. */
+export interface ProposalSnapshot {
+  status: MergeProposalStatus;
+  previewDiff: number | null;
+  description: string | null;
+  commitMessage: string | null;
+}
+
+/**
+ * What Launchpad's event subscribers hear (sim-webhooks.ts turns them into
+ * deliveries): told after the change, as `ObjectModifiedEvent` is.
+ */
+export type SimChange =
+  | { kind: 'proposal-created'; proposal: ProposalRecord }
+  | { kind: 'proposal-modified'; proposal: ProposalRecord; before: ProposalSnapshot }
+  | { kind: 'comment'; proposal: ProposalRecord; comment: SimComment }
+  | { kind: 'bzr-push'; branch: BranchRecord; oldRevisionId: string | null }
+  | { kind: 'git-push'; repository: GitRepositoryRecord; ref: string; oldCommit: string | null };
+
+export function snapshot(proposal: ProposalRecord): ProposalSnapshot {
+  return { status: proposal.status, previewDiff: proposal.previewDiffs.at(-1) ?? null, description: proposal.description, commitMessage: proposal.commitMessage };
+}
+
 /** Statuses after which a proposal leaves `landing_candidates`/`landing_targets`. */
 export const FINAL_STATUSES: ReadonlySet<MergeProposalStatus> = new Set(['Rejected', 'Merged', 'Superseded']);
 
@@ -172,6 +195,9 @@ export class SimState {
   private nextCommentId = 330000;
   /** Keeps generated commit names apart when pushes share a millisecond. */
   private nextCommitSalt = 0;
+
+  /** Hears every change webhooks fire for (set by the webhooks of the simulator). */
+  onChange: ((change: SimChange) => void) | undefined;
 
   constructor(readonly now: () => Date) {}
 
@@ -231,6 +257,7 @@ export class SimState {
   pushRevisions(branchRef: string, count: number, revisionIds: readonly string[] = []): RevisionRecord {
     if (!Number.isInteger(count) || count < 1) throw new SimulatorSetupError(`cannot push ${count} revisions`);
     const branch = this.branch(branchRef);
+    const oldRevisionId = branch.revisions.at(-1)?.revisionId ?? null;
     const now = this.now();
     const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
     for (let i = 0; i < count; i++) {
@@ -240,6 +267,8 @@ export class SimState {
     }
     branch.dateLastModified = now;
     branch.lastScanned = now;
+    // The scanner fires the branch's own push webhooks, then the diff jobs of the proposals from it run.
+    this.onChange?.({ kind: 'bzr-push', branch, oldRevisionId });
     for (const proposal of this.proposals.values()) {
       if (proposal.vcs === 'bzr' && proposal.source === branch.uniqueName && !FINAL_STATUSES.has(proposal.status)) this.addPreviewDiff(proposal);
     }
@@ -284,12 +313,14 @@ export class SimState {
     const repository = this.gitRepository(repositoryRef);
     const now = this.now();
     const history = repository.refs.get(refPath) ?? [];
+    const oldCommit = history.at(-1) ?? null;
     for (let i = 0; i < count; i++) {
       history.push(commits[i] ?? createHash('sha1').update(`${repository.uniqueName}\n${refPath}\n${history.length}\n${now.getTime()}\n${this.nextCommitSalt++}`).digest('hex'));
     }
     repository.refs.set(refPath, history);
     repository.defaultBranch ??= refPath;
     repository.dateLastModified = now;
+    this.onChange?.({ kind: 'git-push', repository, ref: refPath, oldCommit });
     for (const proposal of this.proposals.values()) {
       if (proposal.vcs === 'git' && proposal.source === repository.uniqueName && proposal.sourceRef === refPath && !FINAL_STATUSES.has(proposal.status)) {
         this.addPreviewDiff(proposal);
@@ -410,12 +441,15 @@ export class SimState {
     };
     if (status === 'Approved') proposal.reviewedRevid = this.tipOf(proposal, 'source');
     this.proposals.set(proposal.id, proposal);
+    // Created without a diff; the diff job's first diff arrives as a push (events-and-git.md §A.3).
+    this.onChange?.({ kind: 'proposal-created', proposal });
     if (this.tipOf(proposal, 'source') !== null) this.addPreviewDiff(proposal);
     return proposal;
   }
 
   /** Changes the queue status with Launchpad's bookkeeping (review dates, `reviewed_revid`). */
   setStatus(proposal: ProposalRecord, status: MergeProposalStatus, reviewer: string | null, revid?: string): void {
+    const before = snapshot(proposal);
     const now = this.now();
     if (proposal.status === 'Approved' && status !== 'Approved') proposal.reviewedRevid = null;
     if (status === 'Approved' || status === 'Rejected') {
@@ -426,6 +460,7 @@ export class SimState {
     if (status === 'Needs review' && proposal.dateReviewRequested === null) proposal.dateReviewRequested = now;
     if (status === 'Merged') proposal.dateMerged = now;
     proposal.status = status;
+    if (before.status !== status) this.onChange?.({ kind: 'proposal-modified', proposal, before });
   }
 
   addComment(spec: {
@@ -448,6 +483,7 @@ export class SimState {
       dateCreated: this.now(),
     };
     this.comments.set(comment.id, comment);
+    this.onChange?.({ kind: 'comment', proposal: spec.proposal, comment });
     return comment;
   }
 
@@ -535,6 +571,7 @@ export class SimState {
   private addPreviewDiff(proposal: ProposalRecord): void {
     const source = this.tipOf(proposal, 'source');
     if (source === null) return;
+    const before = snapshot(proposal);
     const size = createHash('sha1').update(source).digest().readUInt32BE(0);
     const diff: PreviewDiffRecord = {
       id: this.nextPreviewDiffId++,
@@ -548,6 +585,7 @@ export class SimState {
     };
     this.previewDiffs.set(diff.id, diff);
     proposal.previewDiffs.push(diff.id);
+    this.onChange?.({ kind: 'proposal-modified', proposal, before });
   }
 }
 

@@ -56,6 +56,7 @@ import {
 } from './sim-representation.js';
 import { serveWebPage } from './sim-web.js';
 import { LaunchpadFaults } from './sim-faults.js';
+import { SimWebhooks, WebhookApiError, type HookTarget, type SimDelivery, type SimWebhookOptions } from './sim-webhooks.js';
 
 export { SimulatorSetupError, type SimComment, type TokenPermission, type ProposalSpec } from './sim-state.js';
 export type { ReviewPermission } from './sim-oauth.js';
@@ -65,6 +66,10 @@ export interface LaunchpadSimulatorOptions {
   clock?: () => Date;
   /** Page size when a request gives no `ws.size` (Launchpad's default_batch_size: 50). */
   defaultBatchSize?: number;
+  /** How webhook deliveries are timed (retries on Launchpad's schedule times `timeScale`). */
+  webhooks?: SimWebhookOptions;
+  /** Every request waits this long before it is answered (a distant Launchpad, for benchmarks). */
+  latencyMs?: number;
   logger?: Logger;
 }
 
@@ -131,6 +136,8 @@ interface RequestContext {
   url: URL;
   /** Query parameters merged with the form body's, as Zope's `request.form`. */
   params: URLSearchParams;
+  /** The raw body (a PATCH's JSON). */
+  body: string;
   principal: Principal;
 }
 
@@ -138,8 +145,8 @@ type Operation = (ctx: RequestContext) => SimResponse;
 
 /** What a URL names: the generic GET/POST handling is the same for all of them. */
 type Resource =
-  | { kind: 'entry'; render: () => Entry; get?: Record<string, Operation>; post?: Record<string, Operation> }
-  | { kind: 'collection'; items: () => Entry[]; typeLink: string; get?: Record<string, Operation> };
+  | { kind: 'entry'; render: (ctx: RequestContext) => Entry; get?: Record<string, Operation>; post?: Record<string, Operation>; patch?: Operation; delete?: Operation }
+  | { kind: 'collection'; items: (ctx: RequestContext) => Entry[]; typeLink: string; get?: Record<string, Operation> };
 
 const MAX_BATCH_SIZE = 300;
 const OAUTH_CHALLENGE = { 'WWW-Authenticate': 'OAuth realm="https://api.launchpad.net"' };
@@ -183,10 +190,15 @@ export class LaunchpadSimulator {
   private server: Server | null = null;
   private links: Links | null = null;
   private readonly versions = new Map<ApiVersion, { links: Links; wadl: string }>();
+  /** Webhooks and their deliveries (sim-webhooks.ts). */
+  private readonly hooks: SimWebhooks;
+  private readonly latencyMs: number;
 
   constructor(options: LaunchpadSimulatorOptions = {}) {
     this.state = new SimState(options.clock ?? (() => new Date()));
     this.oauth = new SimOAuth(this.state);
+    this.hooks = new SimWebhooks(this.state, options.webhooks);
+    this.latencyMs = options.latencyMs ?? 0;
     this.defaultBatchSize = options.defaultBatchSize ?? 50;
     this.logger = options.logger ?? silentLogger;
   }
@@ -210,6 +222,7 @@ export class LaunchpadSimulator {
   }
 
   async close(): Promise<void> {
+    this.hooks.close();
     const server = this.server;
     if (!server) return;
     this.server = null;
@@ -329,6 +342,26 @@ export class LaunchpadSimulator {
     this.requests.length = 0;
   }
 
+  /** Every webhook delivery made, oldest first (payloads, attempts, outcome). */
+  webhookDeliveries(): SimDelivery[] {
+    return this.hooks.deliveries();
+  }
+
+  /** Settles when no webhook delivery is on its way (retries included). */
+  webhooksSettled(): Promise<void> {
+    return this.hooks.settled();
+  }
+
+  /** The next `count` webhook deliveries never reach their receiver (lost). */
+  loseNextDeliveries(count: number): void {
+    this.hooks.loseNext(count);
+  }
+
+  /** The next `count` webhook deliveries reach their receiver twice (at least once). */
+  duplicateNextDeliveries(count: number): void {
+    this.hooks.duplicateNext(count);
+  }
+
   /** A proposal's comments in creation order, as stored (subject included). */
   commentsOf(mpLink: string): SimComment[] {
     return this.state.proposalComments(this.proposalByLink(mpLink)).map((c) => ({ ...c }));
@@ -363,13 +396,14 @@ export class LaunchpadSimulator {
     let response: SimResponse;
     try {
       const body = await readBody(req);
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       const params = new URLSearchParams(url.searchParams);
       // Zope reads a POST body without Content-Type as a form too (launchpadlib's token requests send none).
       if (method === 'POST' && (req.headers['content-type'] ?? 'application/x-www-form-urlencoded').startsWith('application/x-www-form-urlencoded')) {
         for (const [key, value] of new URLSearchParams(body)) params.append(key, value);
       }
       record.operation = params.get('ws.op');
-      const served = await this.faults.apply({ method, url, operation: record.operation }, () => this.injectedFault(method, url) ?? this.respond(req, method, url, params, record));
+      const served = await this.faults.apply({ method, url, operation: record.operation }, () => this.injectedFault(method, url) ?? this.respond(req, method, url, params, record, body));
       if (served === 'drop') {
         this.requests.push(record);
         req.socket.destroy();
@@ -406,6 +440,7 @@ export class LaunchpadSimulator {
     url: URL,
     params: URLSearchParams,
     record: SimulatedRequest,
+    body: string,
   ): SimResponse {
     try {
       const tokenPage = this.oauth.serve(method, url.pathname, params, req.headers);
@@ -422,11 +457,12 @@ export class LaunchpadSimulator {
       if (rest.length > 0 && rest[rest.length - 1] === '') rest.pop();
       if (rest.join('/') === 'people/+me') return this.oauth.peopleMe(principal.person, version.links);
       if (rest.length === 0) return this.conditional(req, method, this.serviceRoot(version, method, req.headers.accept ?? ''));
-      const ctx: RequestContext = { links: version.links, method, url, params, principal };
+      const ctx: RequestContext = { links: version.links, method, url, params, principal, body };
       const response = this.handle(this.resolve(rest, url.pathname, ctx.links), ctx);
       return this.conditional(req, method, response);
     } catch (err) {
       if (err instanceof HttpProblem) return text(err.status, err.message, err.headers);
+      if (err instanceof WebhookApiError) return text(err.status, err.message, err.status === 401 ? OAUTH_CHALLENGE : {});
       throw err;
     }
   }
@@ -451,12 +487,14 @@ export class LaunchpadSimulator {
         return op(ctx);
       }
       if (resource.kind === 'entry') {
-        const entry = resource.render();
+        const entry = resource.render(ctx);
         const response = json(200, entry);
         return { ...response, headers: { ...response.headers, ETag: entry.http_etag } };
       }
-      return this.page(ctx, resource.items(), resource.typeLink);
+      return this.page(ctx, resource.items(ctx), resource.typeLink);
     }
+    if (ctx.method === 'PATCH' && resource.kind === 'entry' && resource.patch) return resource.patch(ctx);
+    if (ctx.method === 'DELETE' && resource.kind === 'entry' && resource.delete) return resource.delete(ctx);
     if (ctx.method === 'POST') {
       if (operation === null) throw new HttpProblem(400, 'No operation name given.');
       const op = resource.kind === 'entry' ? resource.post?.[operation] : undefined;
@@ -545,7 +583,14 @@ export class LaunchpadSimulator {
           kind: 'entry',
           render: () => renderBranch(state, links, branch),
           get: { getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => bzr(p) && p.target === branch.uniqueName) },
+          post: devel ? { newWebhook: (ctx) => this.newWebhook(ctx, { kind: 'branch', uniqueName: branch.uniqueName }) } : {},
         };
+      case 'webhooks':
+      case '+webhook': {
+        const resource = this.webhookResource(links, { kind: 'branch', uniqueName: branch.uniqueName }, child, id, segments.slice(5));
+        if (resource) return resource;
+        break;
+      }
       case 'landing_candidates':
         if (id === undefined) return this.mpCollection(links, (p) => bzr(p) && p.target === branch.uniqueName && active(p));
         break;
@@ -588,7 +633,12 @@ export class LaunchpadSimulator {
               getMergeProposals: (ctx) => this.proposalsPage(ctx, (p) => git(p) && p.target === repository.uniqueName),
             }
           : {},
+        post: devel ? { newWebhook: (ctx) => this.newWebhook(ctx, { kind: 'repository', uniqueName: repository.uniqueName }) } : {},
       };
+    }
+    if (child === 'webhooks' || child === '+webhook') {
+      const resource = this.webhookResource(links, { kind: 'repository', uniqueName: repository.uniqueName }, child, below[0], below.slice(1));
+      if (resource) return resource;
     }
     if (child === 'landing_candidates' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.target === repository.uniqueName && active(p));
     if (child === 'landing_targets' && below.length === 0) return this.mpCollection(links, (p) => git(p) && p.source === repository.uniqueName && active(p));
@@ -624,6 +674,67 @@ export class LaunchpadSimulator {
       }
     }
     throw notFound(path);
+  }
+
+  /** `newWebhook` (devel): 201 with the new webhook's Location and no body. */
+  private newWebhook(ctx: RequestContext, target: HookTarget): SimResponse {
+    const value = (name: string) => {
+      const raw = ctx.params.get(name);
+      return raw === null ? undefined : decodeParam(raw);
+    };
+    const hook = this.hooks.create(target, ctx.principal.person, ctx.principal.permission === 'WRITE_PUBLIC', {
+      deliveryUrl: value('delivery_url'),
+      eventTypes: value('event_types'),
+      active: value('active'),
+      secret: value('secret'),
+    });
+    return { status: 201, headers: { Location: `${ctx.links.api}${target.uniqueName}/+webhook/${hook.id}` }, body: '' };
+  }
+
+  /** A target's `webhooks` collection and `+webhook/<id>` entries (GET, PATCH, DELETE; `ping` in devel). */
+  private webhookResource(links: Links, target: HookTarget, child: string, id: string | undefined, rest: string[]): Resource | undefined {
+    if (rest.length > 0) return undefined;
+    if (child === 'webhooks' && id === undefined) {
+      return { kind: 'collection', items: (ctx) => this.hooks.list(target, ctx.principal.person).map((h) => this.hooks.render(h, links)), typeLink: links.type('webhook-page-resource') };
+    }
+    if (child !== '+webhook' || id === undefined || !/^\d+$/.test(id)) return undefined;
+    const hook = (ctx: RequestContext) => {
+      const found = this.hooks.find(target, Number(id), ctx.principal.person);
+      if (!found) throw notFound(`/${target.uniqueName}/+webhook/${id}`);
+      return found;
+    };
+    const canWrite = (ctx: RequestContext) => ctx.principal.permission === 'WRITE_PUBLIC';
+    return {
+      kind: 'entry',
+      render: (ctx) => this.hooks.render(hook(ctx), links),
+      post:
+        links.version === 'devel'
+          ? {
+              ping: (ctx) => {
+                const delivery = this.hooks.ping(hook(ctx), ctx.principal.person, canWrite(ctx));
+                return { status: 201, headers: { Location: `${ctx.links.api}${target.uniqueName}/+webhook/${id}/+delivery/${delivery.id}` }, body: '' };
+              },
+            }
+          : {},
+      patch: (ctx) => {
+        let fields: unknown;
+        try {
+          fields = JSON.parse(ctx.body);
+        } catch {
+          throw new HttpProblem(400, 'Expected a JSON object in the PATCH body.');
+        }
+        if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new HttpProblem(400, 'Expected a JSON object in the PATCH body.');
+        const found = hook(ctx);
+        this.hooks.patch(found, ctx.principal.person, canWrite(ctx), fields as Record<string, unknown>);
+        // lazr.restful answers a PATCH with 209 Content Returned and the new representation.
+        const entry = this.hooks.render(found, links);
+        return { status: 209, headers: { 'Content-Type': 'application/json', ETag: entry.http_etag }, body: JSON.stringify(entry) };
+      },
+      delete: (ctx) => {
+        this.hooks.remove(hook(ctx), ctx.principal.person, canWrite(ctx));
+        return { status: 200, headers: {}, body: '' };
+      },
+    };
   }
 
   private mpCollection(links: Links, select: (p: ProposalRecord) => boolean): Resource {

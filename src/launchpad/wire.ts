@@ -246,3 +246,16 @@ export interface Project extends Entry {
   title: string;
   vcs: 'Bazaar' | 'Git' | null;
 }
+
+/** `webhook-full` (devel; Launchpad never shows the secret). */
+export interface Webhook extends Entry {
+  active: boolean;
+  date_created: string;
+  date_last_modified: string;
+  deliveries_collection_link: string;
+  delivery_url: string;
+  event_types: string[];
+  git_ref_pattern: string | null;
+  registrant_link: string;
+  target_link: string;
+}

@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { Toolchain, BuildOutcome, BuildSpec } from '../cbuild/toolchain.js';
 import type { Logger } from '../log.js';
 import type { ValidJobDefinition } from './template.js';
+import { criteriaMatch, invokeCallbacks, type CallbackJob, type CallbackMade } from './simulator-notify.js';
 import {
   METADATA_KEYS,
   type LavaDeviceHealth,
@@ -121,6 +122,8 @@ interface SimJobRecord {
   /** Bumped on cancel so continuations of the old timeline (timers, uploads) stop. */
   generation: number;
   timer?: NodeJS.Timeout;
+  /** While the Finished callbacks run: the move is saved when they are done (the row is locked meanwhile). */
+  saving?: Promise<void>;
 }
 
 /** A read-only view of a simulated job, for tests and the sandbox. */
@@ -196,6 +199,8 @@ export class LavaLab {
   private nextTestCaseId = 1;
   private pendingFailures: { comment: string; matches: (metadata: Record<string, unknown>) => boolean }[] = [];
   private closed = false;
+  /** Every notify callback made, oldest first. */
+  readonly callbacksMade: CallbackMade[] = [];
 
   constructor(private readonly options: LavaLabOptions) {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -336,6 +341,11 @@ export class LavaLab {
   /** lava-server's TestJob.cancel: Submitted ends at once, a job holding a device goes through Canceling. */
   cancel(id: unknown): void {
     const job = this.record(id);
+    // The row is locked while its Finished callbacks run: the cancel waits, then finds it Finished.
+    if (job.saving) {
+      void job.saving.then(() => this.cancel(id));
+      return;
+    }
     if (job.state === 'Submitted') {
       job.generation++;
       this.finish(job, 'Canceled');
@@ -460,6 +470,11 @@ export class LavaLab {
   }
 
   private run(job: SimJobRecord, device: SimDevice): void {
+    // Running callbacks (criteria all/running) are made on the move too; the simulated job does not wait for them.
+    const notify = job.parsed.notify;
+    if (notify && criteriaMatch(notify, 'Running', job.health)) {
+      void invokeCallbacks(notify, this.callbackView(job), 'Running', job.health, this.options.logger, this.callbacksMade);
+    }
     job.state = 'Running';
     job.startTime = new Date();
     device.state = 'Running';
@@ -626,9 +641,44 @@ export class LavaLab {
     }, this.timing.finishMs);
   }
 
+  /**
+   * The move into Finished. With callbacks for it, lava-server 2023.01 makes
+   * them in the pre_save signal, inside the transaction of the request that
+   * reports the job done: until they return the job reads as before, and the
+   * callback's body has the row's old end_time ("None").
+   */
   private finish(job: SimJobRecord, health: LavaJobHealth): void {
     if (job.timer) this.clear(job.timer);
     job.timer = undefined;
+    const notify = job.parsed.notify;
+    if (notify && !job.saving && criteriaMatch(notify, 'Finished', health)) {
+      job.saving = invokeCallbacks(notify, this.callbackView(job), 'Finished', health, this.options.logger, this.callbacksMade).then(() => {
+        job.saving = undefined;
+        this.saveFinished(job, health);
+      });
+      return;
+    }
+    this.saveFinished(job, health);
+  }
+
+  /** What a callback reads of the job: its saved row. */
+  private callbackView(job: SimJobRecord): CallbackJob {
+    return {
+      id: job.id,
+      description: job.parsed.jobName,
+      submitter: job.submitter,
+      priority: job.parsed.priority,
+      device: job.device,
+      definition: job.definition,
+      metadata: { ...job.parsed.metadata },
+      submitTime: job.submitTime,
+      startTime: job.startTime,
+      endTime: job.endTime,
+      failureComment: job.failureComment,
+    };
+  }
+
+  private saveFinished(job: SimJobRecord, health: LavaJobHealth): void {
     job.state = 'Finished';
     job.health = health;
     job.endTime = new Date();

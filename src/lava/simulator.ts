@@ -23,6 +23,7 @@ import {
 } from './simulator-lab.js';
 import { encodeFault, encodeMethodResponse, parseMethodCall, XmlRpcFault, XmlRpcParseError, type XmlRpcValue } from './xmlrpc.js';
 import { LavaFaults } from './simulator-faults.js';
+import type { CallbackMade } from './simulator-notify.js';
 import { FAULT } from './types.js';
 
 export type { LavaSimDevice, LavaSimDeviceConfig, LavaSimJob, LavaSimTiming } from './simulator-lab.js';
@@ -106,6 +107,11 @@ export class LavaSimulator {
       logger: options.logger,
     });
     this.methods = createLavaApi(this.lab);
+  }
+
+  /** Every notify callback the lab made (URL, state, the receiver's answer), oldest first. */
+  callbacks(): CallbackMade[] {
+    return [...this.lab.callbacksMade];
   }
 
   /** Starts listening on 127.0.0.1; returns the base URL (`http://127.0.0.1:PORT/`), RPC at `<base>RPC2`. */

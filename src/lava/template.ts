@@ -69,13 +69,37 @@ function insideShellQuotes(command: string, at: number): boolean {
 }
 
 /**
+ * The `notify` block the bot adds to a job (LAVA's `notify` schema,
+ * events-and-git.md §C.1): when the job is Finished, lava-server POSTs the
+ * minimal job data as JSON to `url`, with `token` in the `header` header.
+ */
+export interface JobCallback {
+  url: string;
+  token: string;
+}
+
+/** The header LAVA sends a callback's token in (`header`; LAVA's default is Authorization). */
+export const CALLBACK_TOKEN_HEADER = 'X-Cbuild-Bot-Token';
+
+function notifyBlock(callback: JobCallback): Record<string, unknown> {
+  return {
+    criteria: { status: 'finished' },
+    callback: { url: callback.url, method: 'POST', dataset: 'minimal', 'content-type': 'json', token: callback.token, header: CALLBACK_TOKEN_HEADER },
+  };
+}
+
+/**
  * Renders a job template. `values` maps placeholder names to one-line
  * values; `templateName` (e.g. the file path) appears in error messages.
+ * With `callback`, the bot's own `notify` block is added to the rendered
+ * tree as data, after the placeholders were filled: a template cannot break
+ * it (one with a `notify` of its own is refused) and no value can change it.
  */
 export function renderJobDefinition(
   templateText: string,
   values: Record<string, string>,
   templateName = 'job template',
+  callback?: JobCallback,
 ): string {
   const where = `job template '${templateName}'`;
   for (const [name, value] of Object.entries(values)) {
@@ -144,6 +168,13 @@ export function renderJobDefinition(
     },
   });
 
+  if (callback) {
+    if (!YAML.isMap(doc.contents)) throw new JobTemplateError(`${where} is not a YAML mapping`);
+    if (doc.has('notify')) {
+      throw new JobTemplateError(`${where} has a notify block of its own; with webhooks.lava the bot adds the job's notify block itself, so remove it from the template`);
+    }
+    doc.set('notify', doc.createNode(notifyBlock(callback)));
+  }
   const rendered = doc.toString({ lineWidth: 0 });
   // The serialiser quotes as needed; this proves it for every value rendered.
   if (!isDeepStrictEqual(YAML.parse(rendered, { version: YAML_VERSION }), doc.toJS())) {
@@ -171,8 +202,58 @@ export interface ValidJobDefinition {
   metadata: Record<string, unknown>;
   /** Names of the test definitions in order; results appear in suites `<index>_<name>`. */
   testDefinitionNames: string[];
+  /** The job's `notify` block, when it has one (what the simulator calls back). */
+  notify?: JobNotify;
   /** The whole parsed definition. */
   data: Record<string, unknown>;
+}
+
+/** A `notify` block as lava_common's schema takes it (§C.1): criteria and the callbacks to make. */
+export interface JobNotify {
+  status: 'all' | 'finished' | 'running' | 'complete' | 'canceled' | 'incomplete';
+  callbacks: { url: string; method: 'GET' | 'POST'; token?: string; header?: string; dataset: 'minimal' | 'logs' | 'results' | 'all'; contentType: 'json' | 'urlencoded' }[];
+}
+
+const NOTIFY_STATUSES = ['all', 'finished', 'running', 'complete', 'canceled', 'incomplete'];
+const NOTIFY_KEYS = ['criteria', 'verbosity', 'recipients', 'callback', 'callbacks', 'compare'];
+const CALLBACK_KEYS = ['url', 'method', 'token', 'header', 'dataset', 'content-type'];
+
+/** lava_common/schemas `notify()`: what lava-server refuses at submission, with voluptuous' words. */
+function checkNotify(notify: unknown): JobNotify {
+  const path = ['notify'];
+  if (!isMap(notify)) problem(`expected a dictionary for dictionary value @ ${at(path)}`);
+  for (const key of Object.keys(notify)) if (!NOTIFY_KEYS.includes(key)) problem(`extra keys not allowed @ ${at([...path, key])}`);
+  if (!('criteria' in notify)) problem(`required key not provided @ ${at([...path, 'criteria'])}`);
+  const criteria = notify.criteria;
+  if (!isMap(criteria) || typeof criteria.status !== 'string' || !NOTIFY_STATUSES.includes(criteria.status)) {
+    problem(`not a valid value for dictionary value @ ${at([...path, 'criteria'])}`);
+  }
+  if ('callback' in notify && 'callbacks' in notify) problem(`two or more values in the same group of exclusion 'callback' @ ${at(path)}`);
+  const given = 'callbacks' in notify ? notify.callbacks : 'callback' in notify ? [notify.callback] : [];
+  if (!Array.isArray(given)) problem(`expected a list for dictionary value @ ${at([...path, 'callbacks'])}`);
+  const choice = (value: unknown, allowed: string[], fallback: string, where: (string | number)[]) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !allowed.includes(value)) problem(`not a valid value for dictionary value @ ${at(where)}`);
+    return value;
+  };
+  const callbacks = given.map((callback: unknown, index) => {
+    const where = 'callbacks' in notify ? [...path, 'callbacks', index] : [...path, 'callback'];
+    if (!isMap(callback)) problem(`expected a dictionary for dictionary value @ ${at(where)}`);
+    for (const key of Object.keys(callback)) if (!CALLBACK_KEYS.includes(key)) problem(`extra keys not allowed @ ${at([...where, key])}`);
+    if (typeof callback.url !== 'string') problem(`${'url' in callback ? 'expected str for dictionary value' : 'required key not provided'} @ ${at([...where, 'url'])}`);
+    for (const key of ['token', 'header']) {
+      if (key in callback && typeof callback[key] !== 'string') problem(`expected str for dictionary value @ ${at([...where, key])}`);
+    }
+    return {
+      url: callback.url,
+      method: choice(callback.method, ['GET', 'POST'], 'GET', [...where, 'method']) as 'GET' | 'POST',
+      token: callback.token as string | undefined,
+      header: callback.header as string | undefined,
+      dataset: choice(callback.dataset, ['minimal', 'logs', 'results', 'all'], 'minimal', [...where, 'dataset']) as JobNotify['callbacks'][number]['dataset'],
+      contentType: choice(callback['content-type'], ['json', 'urlencoded'], 'urlencoded', [...where, 'content-type']) as 'json' | 'urlencoded',
+    };
+  });
+  return { status: (criteria as { status: JobNotify['status'] }).status, callbacks };
 }
 
 const PRIORITIES: Record<string, number> = { high: 100, medium: 50, low: 0 };
@@ -295,6 +376,7 @@ export function validateJobDefinition(text: string): ValidJobDefinition {
     visibility: visibility as ValidJobDefinition['visibility'],
     metadata: (data.metadata as Record<string, unknown> | undefined) ?? {},
     testDefinitionNames,
+    ...('notify' in data ? { notify: checkNotify(data.notify) } : {}),
     data,
   };
 }

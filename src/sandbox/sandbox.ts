@@ -13,6 +13,11 @@
  * Its state (database, config, credentials) lives in a temporary directory
  * that goes away however the sandbox ends: normally, on an error, on SIGTERM
  * or on Ctrl-C.
+ *
+ * Events are on, as in production: the simulated Launchpad delivers webhooks
+ * (registered with `cbuild-bot webhooks register`) and the simulated LAVA
+ * calls back when a job ends, both to the bot's status server; cycles and
+ * events take turns.
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -24,7 +29,9 @@ import { Metrics } from '../web/metrics.js';
 import { Health } from '../web/health.js';
 import { allEvents } from '../bot/events.js';
 import { startStatusServer } from '../web/server.js';
-import { wireBot, type WiredBot } from '../app/wiring.js';
+import { wireBot, wireEvents, type WiredBot, type WiredEvents } from '../app/wiring.js';
+import { Turns } from '../app/turns.js';
+import { webhooksCommand } from '../app/webhooks-command.js';
 import { vcsFor } from '../vcs/index.js';
 import { CBuildSimulator } from '../cbuild/simulator.js';
 import { LavaSimulator } from '../lava/simulator.js';
@@ -117,10 +124,11 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
     say(`  Status page: ${sandbox.statusUrl} (the queue, each proposal's history, LAVA capacity; /metrics)`);
     say(`  Config:    ${sandbox.configFile}`);
     say('');
-    const finished = await driveUntilDone(sandbox, opts.timeoutMs, logger, say, stop);
+    const finished = await driveUntilDone(sandbox, opts.timeoutMs, say, stop);
     if (stop.signal) return interrupted(stop.signal);
     await printComments(sandbox, say);
-    if (finished) await printReadiness(sandbox, say, logger);
+    say(eventsLine(sandbox));
+    if (finished) await printReadiness(sandbox, say);
     if (!finished) {
       say(`cbuild-bot sandbox: gave up after ${Math.round(opts.timeoutMs / 1000)} s before every proposal had its results comment`);
       return 1;
@@ -130,7 +138,7 @@ export async function runSandbox(opts: SandboxOptions): Promise<number> {
       say(`  ${await exampleSchedule(sandbox)}`);
       say(`Press Ctrl-C to stop; that removes ${dir} and the credentials in it.`);
       while (!stop.signal) {
-        await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
+        await sandbox.turns.run('cycle', () => sandbox.wired.bot.runCycle());
         await pause(1000, stop);
       }
     }
@@ -163,6 +171,10 @@ function shellWord(word: string): string {
 
 interface Sandbox {
   config: BotConfig;
+  /** Cycles and events take turns here. */
+  turns: Turns;
+  events: WiredEvents;
+  lavaSimulator?: LavaSimulator;
   /** The config file it wrote, for `cbuild-bot schedule --config` while it keeps running. */
   configFile: string;
   wired: WiredBot;
@@ -220,7 +232,8 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   let lpSimulator: LaunchpadSimulator | undefined;
   let scenario: SeededScenario | undefined;
   if (!serviceRoot) {
-    lpSimulator = new LaunchpadSimulator({ logger });
+    // Launchpad's retry schedule a thousand times faster; deliveries up to 50 ms apart, in no set order.
+    lpSimulator = new LaunchpadSimulator({ logger, webhooks: { timeScale: 1 / 1000, jitterMs: 50 } });
     serviceRoot = await lpSimulator.start();
     closers.push(() => lpSimulator!.close());
     const tokenKey = launchpadToken(20);
@@ -232,6 +245,10 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
   }
 
   const template = join(projectRoot(), 'templates/lava/gcc-build.yaml');
+  // Events need the simulated Launchpad (webhooks can be registered there) and a LAVA on this machine (it must reach the status server).
+  const webhookSecretFile = join(dir, 'webhook-secret');
+  if (lpSimulator) writeFileSync(webhookSecretFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const lavaCallbacks = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(lavaUrl);
   const raw = {
     launchpad: { serviceRoot, watch: [{ project: opts.project }], ...(credentialsFile ? { credentialsFile } : {}) },
     cbuild: { schedulerUrl: cbuild.schedulerUrl, resultsUrl: cbuild.resultsUrl, product: 'gcc-linaro' },
@@ -244,15 +261,25 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
     http: { timeoutMs: 10_000, retries: 2, maxRetryDelayMs: 2000 },
     infraRetries: { attempts: 3, delaysSeconds: [1] },
     commands: { trusted: lpSimulator ? SANDBOX_TRUSTED : [] },
+    webhooks: {
+      ...(lpSimulator ? { launchpad: { secretFile: webhookSecretFile } } : {}),
+      // The status server's port is known once it listens: set below.
+      ...(lavaCallbacks ? { lava: { url: 'http://127.0.0.1:1/' } } : {}),
+    },
   };
   const configFile = join(dir, 'bot.config.json');
-  writeFileSync(configFile, JSON.stringify(raw, null, 2) + '\n', { mode: 0o600 });
   const config = parseConfig(raw, configFile, dir);
   // The files named in the config, not whatever the user's environment names.
   const metrics = new Metrics({ processMetrics: false });
   const health = new Health();
   const wired = await wireBot(config, { logger, env: {}, events: allEvents(metrics, health) });
   closers.push(() => wired.close());
+  const turns = new Turns(logger);
+  const events = wireEvents(wired, config, turns, logger, {});
+  closers.push(async () => {
+    events.queue.close();
+    await turns.drained();
+  });
   const status = await startStatusServer({
     store: wired.store,
     listen: opts.listen,
@@ -261,23 +288,34 @@ async function startSandbox(opts: SandboxOptions, dir: string, logger: Logger, c
     health,
     logger,
     launchpadWebRoot: lpSimulator ? new URL('/', serviceRoot).toString() : undefined,
+    hooks: events.receiver,
   });
   closers.push(() => status.close());
+  // Before the first cycle submits a job: jobs call back to where the status server listens.
+  if (config.webhooks.lava) config.webhooks.lava.url = raw.webhooks.lava!.url = status.url;
+  writeFileSync(configFile, JSON.stringify(raw, null, 2) + '\n', { mode: 0o600 });
+  if (lpSimulator) {
+    // As an operator would: the real command, with the config just written.
+    const output: string[] = [];
+    const sink = { write: (t: string) => output.push(t) } as unknown as NodeJS.WritableStream;
+    const code = await webhooksCommand('register', { config: configFile, log: { format: 'text', level: 'error' }, url: `${status.url}hooks/launchpad`, env: {} }, { stdout: sink, stderr: sink });
+    if (code !== 0) throw new Error(`cbuild-bot webhooks register failed in the sandbox:\n${output.join('')}`);
+  }
   const launchpad = new LaunchpadClient({
     serviceRoot,
     credentials: credentialsFile ? readCredentialsFile(credentialsFile) : undefined,
     http: new HttpClient({ retries: 2, logger }),
     logger,
   });
-  return { config, configFile, wired, launchpad, lpSimulator, scenario, statusUrl: status.url };
+  return { config, configFile, wired, turns, events, lavaSimulator, launchpad, lpSimulator, scenario, statusUrl: status.url };
 }
 
 /** Runs cycles until every tracked proposal has a results comment for its current revision. */
-async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logger, say: (t: string) => void, stop: Stop): Promise<boolean> {
+async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, say: (t: string) => void, stop: Stop): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const { store } = sandbox.wired;
   while (Date.now() < deadline && !stop.signal) {
-    await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
+    await sandbox.turns.run('cycle', () => sandbox.wired.bot.runCycle());
     const event = await sandbox.scenario?.step(store);
     if (event) say(`scenario: ${event}`);
     const proposals = await store.trackedProposals();
@@ -300,12 +338,25 @@ async function driveUntilDone(sandbox: Sandbox, timeoutMs: number, logger: Logge
  * target, from what the sandbox built (`cbuild-bot report` says the same).
  * One more cycle first, so the last pairs are compared test by test.
  */
-async function printReadiness(sandbox: Sandbox, say: (t: string) => void, logger: Logger): Promise<void> {
-  await sandbox.wired.bot.runCycle().catch((err) => logger.error('cycle failed', { error: err }));
+async function printReadiness(sandbox: Sandbox, say: (t: string) => void): Promise<void> {
+  await sandbox.turns.run('cycle', () => sandbox.wired.bot.runCycle());
   const report = await gatherReport(sandbox.wired.store, windowEndingAt(new Date(), '1d'), { lava: sandbox.wired.lava, settings: reportSettings(sandbox.config) });
   say('='.repeat(100));
   for (const line of readinessLines(report)) say(line);
   say('');
+}
+
+/** How much of the work events started. */
+function eventsLine(sandbox: Sandbox): string {
+  const deliveries = sandbox.lpSimulator?.webhookDeliveries() ?? [];
+  const callbacks = sandbox.lavaSimulator?.callbacks() ?? [];
+  const parts = [
+    sandbox.lpSimulator
+      ? `${deliveries.length} Launchpad webhook deliveries (${deliveries.filter((d) => d.successful).length} taken, ${deliveries.filter((d) => d.pending).length} on their way)`
+      : 'no Launchpad webhooks (a real Launchpad)',
+    sandbox.lavaSimulator ? `${callbacks.filter((c) => c.status === 202).length} of ${callbacks.length} LAVA job callbacks taken` : sandbox.config.webhooks.lava ? 'LAVA calls back to the status server' : 'no LAVA callbacks (a LAVA elsewhere)',
+  ];
+  return `Events: ${parts.join('; ')}.`;
 }
 
 async function printComments(sandbox: Sandbox, say: (t: string) => void): Promise<void> {

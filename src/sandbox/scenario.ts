@@ -31,7 +31,8 @@ export function seedGccLinaro(lp: LaunchpadSimulator, options: { botPerson: stri
   for (const [name, display] of [
     ['alice', 'Alice Arm'], ['bob', 'Bob Builder'], ['carol', 'Carol Compiler'], ['dave', 'Dave Scheduler'], ['erin', 'Erin Bazaar'], ['mhope', 'Michael Hope'],
   ]) lp.addPerson(name, display);
-  lp.addTeam('linaro-toolchain', 'Linaro Toolchain Working Group', ['mhope']);
+  // The bot's account is in the team that owns the branches, as in production: it may register webhooks on them.
+  lp.addTeam('linaro-toolchain', 'Linaro Toolchain Working Group', ['mhope', options.botPerson]);
   lp.addProject('gcc-linaro', 'Linaro GCC');
   // lp:gcc-linaro is the project's default git repository; the bzr trunk is still there for older proposals.
   const gitTrunk = lp.addGitRepository({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'gcc-linaro', targetDefault: true });

@@ -75,6 +75,9 @@ export interface NewComment {
   vote: ReviewVote | null;
 }
 
+/** Rows per multi-row statement: 300 (a Launchpad page) × 13 values stays far below SQLite's 32,766 parameters. */
+const UPSERT_CHUNK = 300;
+
 function inList(ids: readonly unknown[]): string {
   return ids.map(() => '?').join(',');
 }
@@ -142,6 +145,40 @@ export class Store {
     return { row: (await this.proposalByLink(facts.self_link))!, changed };
   }
 
+  /**
+   * upsertProposal for a whole listing: a constant number of statements per
+   * UPSERT_CHUNK proposals (one upsert, one read back) in one transaction,
+   * so recording a page costs the same however many proposals it holds.
+   * Returns the rows in the order given.
+   */
+  async upsertProposals(facts: readonly ProposalFacts[], now: string): Promise<ProposalRow[]> {
+    if (facts.length === 0) return [];
+    return this.db.transaction(async () => {
+      const byLink = new Map<string, ProposalRow>();
+      for (let i = 0; i < facts.length; i += UPSERT_CHUNK) {
+        const chunk = facts.slice(i, i + UPSERT_CHUNK);
+        await this.db.run(
+          `INSERT INTO proposals (self_link, web_link, vcs, source_link, source_path, source_ref, target_link, target_path, target_ref,
+             queue_status, http_etag, tracked, first_seen_at, updated_at)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)').join(', ')}
+           ON CONFLICT(self_link) DO UPDATE SET web_link = excluded.web_link, vcs = excluded.vcs, source_link = excluded.source_link,
+             source_path = excluded.source_path, source_ref = excluded.source_ref, target_link = excluded.target_link,
+             target_path = excluded.target_path, target_ref = excluded.target_ref, queue_status = excluded.queue_status,
+             http_etag = excluded.http_etag, tracked = 1, updated_at = excluded.updated_at
+           WHERE proposals.http_etag IS NOT excluded.http_etag OR proposals.queue_status <> excluded.queue_status OR proposals.tracked = 0
+             OR proposals.source_link <> excluded.source_link OR proposals.target_link <> excluded.target_link`,
+          chunk.flatMap((f) => [
+            f.self_link, f.web_link, f.source.vcs, f.source.link, f.source.path, f.source.ref, f.target.link, f.target.path, f.target.ref,
+            f.queue_status, f.http_etag, now, now,
+          ]),
+        );
+        const rows = await this.rows(decodeProposal, `SELECT * FROM proposals WHERE self_link IN (${inList(chunk)})`, chunk.map((f) => f.self_link));
+        for (const row of rows) byLink.set(row.self_link, row);
+      }
+      return facts.map((f) => byLink.get(f.self_link)!);
+    });
+  }
+
   proposalByLink(selfLink: string): Promise<ProposalRow | undefined> {
     return this.row(decodeProposal, 'SELECT * FROM proposals WHERE self_link = ?', [selfLink]);
   }
@@ -193,6 +230,24 @@ export class Store {
          http_etag = excluded.http_etag, checked_at = excluded.checked_at`,
       [row.link, row.vcs, row.path, row.ref, row.identity, row.tip, row.revno, row.repository_url, row.http_etag, row.checked_at],
     );
+  }
+
+  /** upsertSourceTip for many tips: one statement per UPSERT_CHUNK, in one transaction. */
+  async upsertSourceTips(rows: readonly SourceTipRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction(async () => {
+      for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+        const chunk = rows.slice(i, i + UPSERT_CHUNK);
+        await this.db.run(
+          `INSERT INTO sources (self_link, vcs, path, ref, identity, tip, revno, repository_url, http_etag, checked_at)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT(self_link) DO UPDATE SET vcs = excluded.vcs, path = excluded.path, ref = excluded.ref,
+             identity = excluded.identity, tip = excluded.tip, revno = excluded.revno, repository_url = excluded.repository_url,
+             http_etag = excluded.http_etag, checked_at = excluded.checked_at`,
+          chunk.flatMap((r) => [r.link, r.vcs, r.path, r.ref, r.identity, r.tip, r.revno, r.repository_url, r.http_etag, r.checked_at]),
+        );
+      }
+    });
   }
 
   // --- requests and builds ---

@@ -3,7 +3,9 @@
  * behind them, Prometheus /metrics, and /healthz and /readyz for a process
  * supervisor. It only reads the store (and asks LAVA for its device pool); a
  * failing handler answers 500 and logs, and a request it cannot parse gets
- * 400, never taking the bot down with it.
+ * 400, never taking the bot down with it. The one exception is the event
+ * routes (web/hooks.ts): Launchpad's webhooks and LAVA's callbacks, which
+ * record a delivery and hand the bot a hint, nothing more.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,7 @@ import { readiness, type Health } from './health.js';
 import type { Metrics } from './metrics.js';
 import { capacityPage, errorPage, proposalPage, statusPage, type PageContext } from './pages.js';
 import { proposalView, requestView } from './views.js';
+import type { HookReceiver } from './hooks.js';
 
 export interface StatusServerOptions {
   store: Store;
@@ -37,6 +40,8 @@ export interface StatusServerOptions {
   clock?: () => Date;
   /** Where branch names link to (default https://code.launchpad.net/). */
   launchpadWebRoot?: string;
+  /** Takes POSTs on the event routes (webhooks.launchpad, webhooks.lava); without it every POST is 405. */
+  hooks?: HookReceiver;
 }
 
 export interface StatusServer {
@@ -68,7 +73,7 @@ export function parseListen(listen: string, setting = 'http.listen'): { host: st
   return { host: match[1] ?? match[2], port };
 }
 
-type Answer = { status: number; contentType: string; body: string };
+type Answer = { status: number; contentType: string; body: string; headers?: Record<string, string> };
 
 const PLAIN = 'text/plain; charset=utf-8';
 
@@ -202,7 +207,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     let answer: Answer;
     try {
       if (!url) throw new HttpProblem(400, 'The request’s URL cannot be parsed.');
-      answer = await route(req.method ?? 'GET', url);
+      answer = req.method === 'POST' && opts.hooks?.handles(url.pathname) ? await opts.hooks.receive(url.pathname, req) : await route(req.method ?? 'GET', url);
     } catch (err) {
       const ctx = { now: clock(), launchpadWebRoot };
       const problem = err instanceof HttpProblem ? err : undefined;
@@ -216,6 +221,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
       'content-type': answer.contentType,
       'content-length': Buffer.byteLength(answer.body),
       ...(answer.status === 405 ? { allow: 'GET, HEAD' } : {}),
+      ...answer.headers,
     });
     res.end(req.method === 'HEAD' ? undefined : answer.body);
   }

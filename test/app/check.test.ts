@@ -151,6 +151,27 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     );
   });
 
+  it('names a webhook secret file that is missing, readable by others or too short; run refuses to start on it', async () => {
+    const secret = join(h.dir, 'webhook-secret');
+    const config = configWith((raw) => (raw.webhooks = { launchpad: { secretFile: secret } }));
+    const missing = await cli(['check', '--config', config], env);
+    assert.equal(missing.code, 1);
+    assert.ok(missing.stdout.split('\n').includes(`✗ webhook secret file ${secret} (webhooks.launchpad.secretFile) does not exist — sh -c 'umask 077 && openssl rand -hex 32 > ${secret}', then cbuild-bot webhooks register (README: Events)`), missing.stdout);
+    writeFileSync(secret, 'short\n', { mode: 0o644 });
+    const exposed = await cli(['check', '--config', config], env);
+    assert.ok(exposed.stdout.split('\n').includes(`✗ webhook secret file ${secret} is readable by everyone (mode 0644) — chmod 600 ${secret}`), exposed.stdout);
+    chmodSync(secret, 0o600);
+    const short = await cli(['check', '--config', config], env);
+    assert.ok(short.stdout.includes(`✗ the webhook secret has only 5 characters; use at least 16 random ones`), short.stdout);
+    assert.doesNotMatch(short.stdout, /short/, 'the secret itself is never shown');
+    const run = await cli(['run', '--config', config], env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /refusing to start: the configuration cannot work:\n {2}✗ the webhook secret has only 5 characters/);
+    writeFileSync(secret, 'a'.repeat(64) + '\n');
+    const good = await cli(['check', '--config', config], env);
+    assert.ok(good.stdout.split('\n').includes(`✓ webhook secret file ${secret}: readable by this user only`), good.stdout);
+  });
+
   it('names Launchpad credentials that Launchpad refuses (401) and refuses to start on them; the token never shows', async () => {
     const revoked = join(h.dir, 'revoked-credentials');
     writeFileSync(revoked, '[1]\nconsumer_key = cbuild-bot\nconsumer_secret = \naccess_token = RevokedToken12345678\naccess_secret = RevokedSecret0123456789\n', { mode: 0o600 });

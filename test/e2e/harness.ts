@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { LaunchpadSimulator } from '../../src/launchpad/simulator.js';
+import type { SimWebhookOptions } from '../../src/launchpad/sim-webhooks.js';
 import { CBuildSimulator } from '../../src/cbuild/simulator.js';
 import { LavaSimulator } from '../../src/lava/simulator.js';
 import type { BuildOutcome, BuildSpec, Toolchain } from '../../src/cbuild/toolchain.js';
@@ -86,10 +87,10 @@ export interface Harness {
 export const LP_TOKEN = { key: 'AbCdEfGhJkLmNpQrStVw', secret: 'S'.repeat(40) + 'ecret' + 'x'.repeat(35) };
 export const LAVA_TOKEN = 'lavatoken0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startHarness(options: { batchSize?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { batchSize?: number; webhooks?: SimWebhookOptions } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'cbuild-bot-e2e-'));
   const toolchain = new TestToolchain();
-  const lp = new LaunchpadSimulator({ defaultBatchSize: options.batchSize });
+  const lp = new LaunchpadSimulator({ defaultBatchSize: options.batchSize, webhooks: options.webhooks });
   const serviceRoot = await lp.start();
   const cbuild = new CBuildSimulator({
     toolchain,
