@@ -110,8 +110,8 @@ describe('real LAVA: job callbacks', function () {
     await waitFor('the results comment', async () => (results().length === 1 ? true : undefined), 540_000, 1000);
 
     const comment = results()[0].content;
-    assert.match(comment, /^toy +LAVA +PASS +\d+s +http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+\/log_file\/plain$/m, comment);
-    assert.match(comment, /^toy +LAVA +toy +8 +0 +1 +0 +0 +0$/m, 'counts from the real toy.sum');
+    assert.match(comment, /^- toy LAVA: PASS in [\dhms ]+[^:]*: http:\/\/127\.0\.0\.1:8000\/scheduler\/job\/\d+( \(full diff: \S+\))?$/m, comment);
+    assert.match(comment, /^- toy LAVA: toy 8 PASS, 1 XFAIL$/m, 'counts from the real toy.sum');
     const callbacks = logged.filter((l) => /LAVA callback .*build=\d+/.test(l));
     assert.ok(callbacks.length >= 2, `the proposal's job and its baseline's called back:\n${logged.join('\n')}`);
     assert.equal(logged.filter((l) => /cycle done/.test(l)).length, 1, 'one cycle ran: the poll at start');
