@@ -1,7 +1,6 @@
 /** The command line as a user runs it: a separate process, real files. */
 import assert from 'node:assert/strict';
 import { latestMigration, migrationNames, nextMigrationFile } from './support/migrations.js';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/config/config.js';
@@ -9,29 +8,10 @@ import { Db } from '../src/store/db.js';
 import { defaultMigrationsDir, listMigrations, migrate } from '../src/store/migrate.js';
 import { Store } from '../src/store/store.js';
 import { startHarness, cycleUntil, LAVA_TOKEN, LP_TOKEN, type Harness } from './e2e/harness.js';
+import { runCli } from './support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      options.onStderr?.(stderr, () => child.kill('SIGTERM'));
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('cli', function () {
   this.timeout(60_000);
@@ -42,11 +22,11 @@ describe('cli', function () {
   });
 
   it('explains itself with --help and refuses unknown commands', async () => {
-    const help = await cli(['--help']);
+    const help = await runCli(['--help']);
     assert.equal(help.code, 0);
     for (const command of ['run', 'once', 'status', 'migrate', 'sandbox', 'compare']) assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
-    assert.match((await cli(['sandbox', '--help'])).stdout, /--lava-token-file FILE/);
-    const bad = await cli(['frobnicate']);
+    assert.match((await runCli(['sandbox', '--help'])).stdout, /--lava-token-file FILE/);
+    const bad = await runCli(['frobnicate']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown command 'frobnicate'/);
   });
@@ -58,7 +38,7 @@ describe('cli', function () {
     raw.launchpad.statuses = ['Needs Review'];
     raw.schedule = 'every minute';
     writeFileSync(file, JSON.stringify(raw));
-    const run = await cli(['once', '--config', file]);
+    const run = await runCli(['once', '--config', file]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /wrong\.json: configuration is not valid:/);
     assert.match(run.stderr, /launchpad\.statuses\[0\]: must be one of "Work in progress", "Needs review"/);
@@ -68,20 +48,20 @@ describe('cli', function () {
   it('migrates, then shows what is tracked as a table and as JSON', async () => {
     h = await startHarness();
     const config = join(h.dir, 'bot.config.json');
-    const migrated = await cli(['migrate', '--config', config]);
+    const migrated = await runCli(['migrate', '--config', config]);
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, new RegExp(`^applied ${migrationNames().join(', ')} to .*bot\\.sqlite$`, 'm'));
-    assert.match((await cli(['migrate', '--config', config])).stdout, /was already up to date/);
+    assert.match((await runCli(['migrate', '--config', config])).stdout, /was already up to date/);
 
     const mp = h.propose('olga', 'status');
     const wired = await h.wire();
     await cycleUntil(wired, () => h!.lp.commentsOf(mp.link).some((c) => /\/results$/.test(c.content)));
-    const table = await cli(['status', '--config', config]);
+    const table = await runCli(['status', '--config', config]);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^Proposals \(1\):/m);
     assert.match(table.stdout, /Needs review +yes +http:\/\/127\.0\.0\.1:\d+\/~olga\/gcc-linaro\/status\/\+merge\/\d+/);
     assert.match(table.stdout, /^2 +a9hf +lava +passed +http:\/\/127\.0\.0\.1:\d+\/scheduler\/job\/\d+/m);
-    const json = JSON.parse((await cli(['status', '--config', config, '--json'])).stdout);
+    const json = JSON.parse((await runCli(['status', '--config', config, '--json'])).stdout);
     assert.equal(json.proposals.length, 1);
     assert.deepEqual(json.comments.map((c: { kind: string; state: string }) => `${c.kind}:${c.state}`).sort(), ['ack:posted', 'results:posted']);
     assert.equal(json.builds.filter((b: { state: string }) => b.state === 'passed').length, 8);
@@ -94,8 +74,7 @@ describe('cli', function () {
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(join(h.dir, 'bot.config.json'), 'utf8')), schedule: '* * * * * *' }));
     let signalled = false;
     let served: Promise<[string, string]> | undefined;
-    const run = await cli(['run', '--config', file], {
-      env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
+    const run = await runCli(['run', '--config', file], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile }, {
       onStderr: (text, kill) => {
         if (!signalled && (text.match(/INFO cycle done/g) ?? []).length >= 2) {
           signalled = true;
@@ -117,18 +96,18 @@ describe('cli', function () {
 
   it('prints each command\'s own usage with --help, and the version with --version or -V', async () => {
     const commands = ['run', 'once', 'status', 'migrate', 'schedule', 'cancel', 'login', 'backup', 'report', 'sandbox', 'compare'];
-    const global = (await cli(['--help'])).stdout;
+    const global = (await runCli(['--help'])).stdout;
     for (const command of commands) {
       assert.match(global, new RegExp(`^  ${command} `, 'm'));
-      const help = await cli([command, '--help']);
+      const help = await runCli([command, '--help']);
       assert.equal(help.code, 0, `${command} --help`);
       assert.match(help.stdout, new RegExp(`^Usage: cbuild-bot ${command} `), `${command} --help prints its own usage`);
     }
-    assert.match((await cli(['once', '--help'])).stdout, /--log-format text\|json .*\n.*--log-level LEVEL/);
-    assert.doesNotMatch((await cli(['backup', '--help'])).stdout, /--log-format/, 'backup does not log');
-    assert.match((await cli(['sandbox', '-h'])).stdout, /--lava-token-file FILE/);
+    assert.match((await runCli(['once', '--help'])).stdout, /--log-format text\|json .*\n.*--log-level LEVEL/);
+    assert.doesNotMatch((await runCli(['backup', '--help'])).stdout, /--log-format/, 'backup does not log');
+    assert.match((await runCli(['sandbox', '-h'])).stdout, /--lava-token-file FILE/);
     const { version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
-    for (const flag of ['--version', '-V']) assert.deepEqual(await cli([flag]), { code: 0, stdout: `cbuild-bot ${version}\n`, stderr: '' });
+    for (const flag of ['--version', '-V']) assert.deepEqual(await runCli([flag]), { code: 0, stdout: `cbuild-bot ${version}\n`, stderr: '' });
   });
 
   it('names a bad option or value and exits 2', async () => {
@@ -140,15 +119,13 @@ describe('cli', function () {
       [['sandbox', '--timeout=-3'], 'cbuild-bot sandbox: --timeout: expected a number of seconds, not "-3" (see cbuild-bot sandbox --help)\n'],
       [['backup'], 'cbuild-bot backup: give the file to write, e.g. cbuild-bot backup /var/backups/cbuild-bot.sqlite\n'],
     ];
-    for (const [args, stderr] of cases) assert.deepEqual(await cli(args), { code: 2, stdout: '', stderr }, args.join(' '));
+    for (const [args, stderr] of cases) assert.deepEqual(await runCli(args), { code: 2, stdout: '', stderr }, args.join(' '));
   });
 
   it('logs one JSON object per line with time, level, message and fields, and no secret', async () => {
     h = await startHarness();
     h.propose('quinn', 'json-logs');
-    const run = await cli(['once', '--config', join(h.dir, 'bot.config.json'), '--log-format', 'json', '--log-level', 'debug'], {
-      env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
-    });
+    const run = await runCli(['once', '--config', join(h.dir, 'bot.config.json'), '--log-format', 'json', '--log-level', 'debug'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(lines.length > 5);
@@ -173,7 +150,7 @@ describe('cli', function () {
     const cycles = cycleUntil(wired, () => proposals.every((p) => h!.lp.commentsOf(p.link).some((c) => /\/results$/.test(c.content))));
     for (let i = 0; i < 3; i++) {
       const file = join(h.dir, `backup-${i}.sqlite`);
-      const run = await cli(['backup', file, '--config', config]);
+      const run = await runCli(['backup', file, '--config', config]);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^backed up ${join(h.dir, 'bot.sqlite')} to ${file}: \\d+ pages \\(\\d+ KiB\\), integrity ok, schema version ${latestMigration().label.replace(/[()]/g, '\\$&')}\\nrows: builds \\d+, .*requests \\d+, schema_migrations ${latestMigration().version}, sources \\d+, .*\\n$`));
       copies.push(file);
@@ -188,9 +165,9 @@ describe('cli', function () {
       assert.deepEqual(await copy.db.all('PRAGMA foreign_key_check'), []);
       await copy.close();
     }
-    const again = await cli(['backup', copies[0], '--config', config]);
+    const again = await runCli(['backup', copies[0], '--config', config]);
     assert.deepEqual(again, { code: 2, stdout: '', stderr: `cbuild-bot backup: ${copies[0]} exists already; give --force to replace it\n` });
-    const forced = await cli(['backup', copies[0], '--config', config, '--force']);
+    const forced = await runCli(['backup', copies[0], '--config', config, '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, new RegExp(`rows: builds ${live!.n}, `), 'the forced copy has every build');
   });
@@ -205,7 +182,7 @@ describe('cli', function () {
     const db = await Db.open(join(h.dir, 'bot.sqlite'));
     await migrate(db, newer);
     await db.close();
-    const run = await cli(['once', '--config', join(h.dir, 'bot.config.json')], { env: { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile } });
+    const run = await runCli(['once', '--config', join(h.dir, 'bot.config.json')], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
     assert.equal(run.code, 2);
     assert.equal(
       run.stderr,

@@ -4,33 +4,15 @@
  * files. Each broken set-up is named by its exact line and exit code.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/config/config.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 const TEMPLATE = join(projectRoot(), 'templates/lava/gcc-build.yaml');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CBUILD_BOT_')));
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 type RawConfig = {
   lava: { url: string; user: string; tokenFile?: string };
@@ -69,7 +51,7 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
   const file = () => join(h.dir, 'bot.config.json');
 
   it('passes every check against the simulators: one ✓ line per item, exit 0', async () => {
-    const run = await cli(['check', '--config', file()], env);
+    const run = await runCli(['check', '--config', file()], env);
     assert.equal(run.stderr, '');
     assert.equal(
       run.stdout,
@@ -105,13 +87,13 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     const fix = ' — fix the template: a LAVA v2 job definition with {{placeholders}} (README: LAVA job templates)';
     const notYamlLine = `✗ job template '${notYaml}' for target 'a9hf' is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 27, column 1 (for a bzr and a git sample build)${fix}`;
     const refusedLine = `✗ job template '${noTimeouts}' for target 'x86_64' renders a job LAVA would refuse: Problem with submitted job data: required key not provided @ data['timeouts'] (for a bzr and a git sample build)${fix}`;
-    const check = await cli(['check', '--config', config], env);
+    const check = await runCli(['check', '--config', config], env);
     assert.equal(check.code, 1);
     const lines = check.stdout.split('\n');
     assert.deepEqual([lines[2], lines[3]], [notYamlLine, refusedLine]);
     assert.match(check.stdout, /^2 of 12 checks failed$/m);
 
-    const once = await cli(['once', '--config', config], env);
+    const once = await runCli(['once', '--config', config], env);
     assert.equal(once.code, 1);
     assert.equal(
       once.stderr,
@@ -124,24 +106,24 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
   it('names a missing LAVA token file and one readable by others (chmod 600); run refuses to start on either', async () => {
     const missing = join(h.dir, 'no-such-token');
     const config = configWith((raw) => (raw.lava.tokenFile = missing));
-    const check = await cli(['check', '--config', config], env);
+    const check = await runCli(['check', '--config', config], env);
     assert.equal(check.code, 1);
     const missingLine = `✗ LAVA token file ${missing} (lava.tokenFile) does not exist — put a token of LAVA user 'cbuild-bot' in it, readable by this user only (README: Secrets)`;
     assert.ok(check.stdout.split('\n').includes(missingLine), check.stdout);
     // LAVA is then asked anonymously: it answers, and the device types are still checked.
     assert.ok(check.stdout.includes(`✓ LAVA at ${lava}: answers anonymously (lava-server 2023.01)\n✓ LAVA device type 'panda-es' (target a9hf): 1 device\n`), check.stdout);
-    const run = await cli(['run', '--config', config], env);
+    const run = await runCli(['run', '--config', config], env);
     assert.equal(run.code, 1);
     assert.equal(run.stderr, `cbuild-bot run: refusing to start: the configuration cannot work:\n  ${missingLine}\n(cbuild-bot check --config ${config} lists every check.)\n`);
 
     chmodSync(h.lavaTokenFile, 0o644);
-    const exposed = await cli(['check', '--config', file()], env);
+    const exposed = await runCli(['check', '--config', file()], env);
     assert.equal(exposed.code, 1);
     const exposedLine = `✗ LAVA token file ${h.lavaTokenFile} is readable by everyone (mode 0644) — chmod 600 ${h.lavaTokenFile}`;
     assert.ok(exposed.stdout.split('\n').includes(exposedLine), exposed.stdout);
     assert.match(exposed.stdout, /^1 of 12 checks failed$/m);
     chmodSync(h.credentialsFile, 0o640);
-    const both = await cli(['run', '--config', file()], env);
+    const both = await runCli(['run', '--config', file()], env);
     assert.equal(both.code, 1);
     assert.equal(
       both.stderr,
@@ -154,21 +136,21 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
   it('names a webhook secret file that is missing, readable by others or too short; run refuses to start on it', async () => {
     const secret = join(h.dir, 'webhook-secret');
     const config = configWith((raw) => (raw.webhooks = { launchpad: { secretFile: secret } }));
-    const missing = await cli(['check', '--config', config], env);
+    const missing = await runCli(['check', '--config', config], env);
     assert.equal(missing.code, 1);
     assert.ok(missing.stdout.split('\n').includes(`✗ webhook secret file ${secret} (webhooks.launchpad.secretFile) does not exist — sh -c 'umask 077 && openssl rand -hex 32 > ${secret}', then cbuild-bot webhooks register (README: Events)`), missing.stdout);
     writeFileSync(secret, 'short\n', { mode: 0o644 });
-    const exposed = await cli(['check', '--config', config], env);
+    const exposed = await runCli(['check', '--config', config], env);
     assert.ok(exposed.stdout.split('\n').includes(`✗ webhook secret file ${secret} is readable by everyone (mode 0644) — chmod 600 ${secret}`), exposed.stdout);
     chmodSync(secret, 0o600);
-    const short = await cli(['check', '--config', config], env);
+    const short = await runCli(['check', '--config', config], env);
     assert.ok(short.stdout.includes(`✗ the webhook secret has only 5 characters; use at least 16 random ones`), short.stdout);
     assert.doesNotMatch(short.stdout, /short/, 'the secret itself is never shown');
-    const run = await cli(['run', '--config', config], env);
+    const run = await runCli(['run', '--config', config], env);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /refusing to start: the configuration cannot work:\n {2}✗ the webhook secret has only 5 characters/);
     writeFileSync(secret, 'a'.repeat(64) + '\n');
-    const good = await cli(['check', '--config', config], env);
+    const good = await runCli(['check', '--config', config], env);
     assert.ok(good.stdout.split('\n').includes(`✓ webhook secret file ${secret}: readable by this user only`), good.stdout);
   });
 
@@ -178,10 +160,10 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     const line =
       `✗ Launchpad at ${lp}, with the credentials in ${revoked}: Launchpad rejected the OAuth credentials: Unknown access token (***). (GET ${lp}people/+me)` +
       ' — the token was revoked, has expired or was never approved: make a new one with `cbuild-bot login --force`';
-    const check = await cli(['check', '--config', file()], { CBUILD_BOT_LP_CREDENTIALS: revoked });
+    const check = await runCli(['check', '--config', file()], { CBUILD_BOT_LP_CREDENTIALS: revoked });
     assert.equal(check.code, 1);
     assert.ok(check.stdout.split('\n').includes(line), check.stdout);
-    const once = await cli(['once', '--config', file()], { CBUILD_BOT_LP_CREDENTIALS: revoked });
+    const once = await runCli(['once', '--config', file()], { CBUILD_BOT_LP_CREDENTIALS: revoked });
     assert.equal(once.code, 1);
     assert.equal(once.stderr, `cbuild-bot once: refusing to start: the configuration cannot work:\n  ${line}\n(cbuild-bot check --config ${file()} lists every check.)\n`);
     assert.ok(!(check.stdout + once.stderr).includes('RevokedToken12345678'));
@@ -189,7 +171,7 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
 
   it('names a LAVA token LAVA refuses (HTTP 401)', async () => {
     writeFileSync(h.lavaTokenFile, 'not-the-token-of-cbuild-bot\n');
-    const check = await cli(['check', '--config', file()], env);
+    const check = await runCli(['check', '--config', file()], env);
     assert.equal(check.code, 1);
     assert.ok(
       check.stdout.includes(
@@ -204,7 +186,7 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
       raw.targets.a9hf.lava.deviceType = 'panda-xs';
       raw.targets.x86_64.cbuild.queue = 'x86-64-ubuntu';
     });
-    const check = await cli(['check', '--config', config], env);
+    const check = await runCli(['check', '--config', config], env);
     assert.equal(check.code, 1);
     const lines = check.stdout.split('\n');
     const deviceLine = `✗ LAVA at ${lava} has no device type 'panda-xs' (target a9hf); it has: panda-es, x86_64-build — fix targets.a9hf.lava.deviceType`;
@@ -212,7 +194,7 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     assert.ok(lines.includes(deviceLine), check.stdout);
     assert.ok(lines.includes(queueLine), check.stdout);
     assert.match(check.stdout, /^2 of 12 checks failed$/m);
-    const once = await cli(['once', '--config', config], env);
+    const once = await runCli(['once', '--config', config], env);
     assert.equal(once.code, 1);
     assert.equal(once.stderr, `cbuild-bot once: refusing to start: the configuration cannot work:\n  ${deviceLine}\n  ${queueLine}\n(cbuild-bot check --config ${config} lists every check.)\n`);
   });
@@ -222,32 +204,32 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
       raw.cbuild.schedulerUrl = 'http://127.0.0.1:1/scheduler/';
       raw.http = { ...(raw.http as object), retries: 0 };
     });
-    const check = await cli(['check', '--config', config], env);
+    const check = await runCli(['check', '--config', config], env);
     assert.equal(check.code, 1);
     assert.match(check.stdout, /^✗ CBuild scheduler at http:\/\/127\.0\.0\.1:1\/scheduler\/: no answer: .*ECONNREFUSED.* — check cbuild\.schedulerUrl and the network; the bot retries$/m);
     h.propose('uma', 'unreachable');
-    const once = await cli(['once', '--config', config], env);
+    const once = await runCli(['once', '--config', config], env);
     assert.match(once.stderr, /WARN preflight: CBuild scheduler at http:\/\/127\.0\.0\.1:1\/scheduler\/: no answer: .*; starting anyway, the bot retries/);
     assert.match(once.stderr, /INFO cycle done /, 'the cycle ran');
     assert.ok(h.lava.jobs().length > 0, 'the LAVA builds were submitted');
   });
 
   it('explains itself with --help, and run and once explain --dry-run', async () => {
-    const help = await cli(['check', '--help']);
+    const help = await runCli(['check', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: cbuild-bot check \[--config FILE\]\n\nChecks what the bot needs, one line per item, ✓ or ✗ with what to do about it/);
     for (const command of ['run', 'once']) {
-      const usage = await cli([command, '--help']);
+      const usage = await runCli([command, '--help']);
       assert.match(usage.stdout, new RegExp(`^Usage: cbuild-bot ${command} \\[--config FILE\\] \\[--dry-run\\]`));
       assert.match(usage.stdout, /refuses to start, exit 1, on a configuration\nerror/);
       assert.match(usage.stdout, /--dry-run +read Launchpad \(anonymously when no credentials are configured\)/);
     }
-    assert.match((await cli(['--help'])).stdout, /^  check +preflight: check the config, templates, secret files, Launchpad, LAVA and CBuild; exit 1 on a problem$/m);
+    assert.match((await runCli(['--help'])).stdout, /^  check +preflight: check the config, templates, secret files, Launchpad, LAVA and CBuild; exit 1 on a problem$/m);
   });
 
   it('says which config problems it found when the config is not valid, exit 1', async () => {
     const config = configWith((raw) => delete (raw.targets.a9hf.lava as Partial<RawConfig['targets'][string]['lava']>).deviceType);
-    const check = await cli(['check', '--config', config], env);
+    const check = await runCli(['check', '--config', config], env);
     assert.deepEqual(check, {
       code: 1,
       stdout:

@@ -5,30 +5,16 @@
  * and the configured database neither created nor written.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/config/config.js';
 import { CBuildClient } from '../../src/cbuild/client.js';
 import { HttpClient } from '../../src/http/client.js';
 import { Store } from '../../src/store/store.js';
 import { waitFor } from '../lava/real/env.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CBUILD_BOT_')));
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** What the store holds that a dry run must not change. */
 async function storeState(file: string): Promise<string> {
@@ -57,7 +43,7 @@ describe('cbuild-bot once --dry-run', function () {
     writeFileSync(config, JSON.stringify(raw));
     const mp = h.propose('vic', 'dry-cli');
 
-    const real = await cli(['once', '--config', config]);
+    const real = await runCli(['once', '--config', config]);
     assert.equal(real.code, 1);
     assert.equal(
       real.stderr,
@@ -66,7 +52,7 @@ describe('cbuild-bot once --dry-run', function () {
         `(cbuild-bot check --config ${config} lists every check.)\n`,
     );
 
-    const dry = await cli(['once', '--config', config, '--dry-run']);
+    const dry = await runCli(['once', '--config', config, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stderr, new RegExp(`WARN Launchpad credentials file ${notYet} \\(launchpad\\.credentialsFile\\) does not exist: the dry run reads Launchpad anonymously`));
     const submits = dry.stdout.split('\n').filter((l) => l.startsWith('--- dry run: would submit '));
@@ -98,7 +84,7 @@ describe('cbuild-bot once --dry-run', function () {
     const jobs = h.lava.jobs().length;
     const built = h.toolchain.specs.length;
 
-    const dry = await cli(['once', '--config', join(h.dir, 'bot.config.json'), '--dry-run'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
+    const dry = await runCli(['once', '--config', join(h.dir, 'bot.config.json'), '--dry-run'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
     assert.equal(dry.code, 0, dry.stderr);
     assert.doesNotMatch(dry.stdout, /would submit/);
     assert.match(dry.stdout, /^--- dry run: would publish http:\/\/127\.0\.0\.1:\d+\/build\/gcc-linaro\+bzr2~wes~dry-live~r2\/logs\/armv7l-precise-cbuild461-ursa1-cortexa9hfr1\/testsuite-diff\.txt \(\d+ bytes\)$/m);

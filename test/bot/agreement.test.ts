@@ -5,7 +5,6 @@
  * then what `report` and `cbuild-bot flaky` show of them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startHarness, cycleUntil, type Harness } from '../e2e/harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
@@ -15,7 +14,6 @@ import { CBuildSimulator } from '../../src/cbuild/simulator.js';
 import type { BuildRow } from '../../src/core/model.js';
 import { HttpClient } from '../../src/http/client.js';
 import type { PendingComparison } from '../../src/store/test-comparisons.js';
-import { projectRoot } from '../../src/config/config.js';
 import { compareSums, parseManifest, parseSum, renderSum } from '../../src/results/index.js';
 import { learnFlakyTests } from '../../src/report/flaky.js';
 import { gatherReport } from '../../src/report/gather.js';
@@ -23,22 +21,11 @@ import { formatReport } from '../../src/report/format.js';
 import { reportSettings } from '../../src/report/report.js';
 import { windowEndingAt } from '../../src/report/window.js';
 import { TestComparisons } from '../../src/store/test-comparisons.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 const LIMITS = { maxFileBytes: 1 << 24, maxLineBytes: 1 << 16 };
 const TRUNK = '~linaro-toolchain/gcc-linaro/trunk';
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('bot: test-by-test agreement and flaky tests through the simulators', function () {
   this.timeout(90_000);
@@ -146,12 +133,12 @@ describe('bot: test-by-test agreement and flaky tests through the simulators', f
 
   it('prints the learned list with `cbuild-bot flaky`, as a manifest the bot reads back', async () => {
     const config = join(h.dir, 'bot.config.json');
-    const text = await cli(['flaky', '--config', config, '--target', 'a9hf']);
+    const text = await runCli(['flaky', '--config', config, '--target', 'a9hf']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^~linaro-toolchain\/gcc-linaro\/trunk +a9hf +LAVA +gcc +gcc\.dg\/pr3\.c execution test +1 +FAIL → PASS ×1 +\d{4}-\d\d-\d\d +\d{4}-\d\d-\d\d +revision 3$/m);
     assert.doesNotMatch(text.stdout, /x86_64/);
 
-    const run = await cli(['flaky', '--config', config, '--branch', `lp:${TRUNK}`, '--format', 'manifest']);
+    const run = await runCli(['flaky', '--config', config, '--branch', `lp:${TRUNK}`, '--format', 'manifest']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('flaky')).join('\n'), 'flaky | FAIL: gcc.dg/pr3.c execution test', 'one entry for both targets');
     const manifest = parseManifest(run.stdout, { source: 'flaky.xfail' });
@@ -163,12 +150,12 @@ describe('bot: test-by-test agreement and flaky tests through the simulators', f
     assert.deepEqual(result.flaky.map((c) => c.name), ['gcc.dg/pr3.c execution test']);
     assert.deepEqual(result.regressions.map((c) => c.name), ['gcc.dg/pr1.c (test for excess errors)']);
 
-    const json = JSON.parse((await cli(['flaky', '--config', config, '--format', 'json'])).stdout);
+    const json = JSON.parse((await runCli(['flaky', '--config', config, '--format', 'json'])).stdout);
     assert.equal(json.tests.length, 2);
-    const bad = await cli(['flaky', '--config', config, '--format', 'yaml']);
+    const bad = await runCli(['flaky', '--config', config, '--format', 'yaml']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--format: expected text, json, manifest, not "yaml"/);
-    const unknown = await cli(['flaky', '--config', config, '--target', 'armv5']);
+    const unknown = await runCli(['flaky', '--config', config, '--target', 'armv5']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--target: no such target "armv5" \(targets are a9hf, x86_64\)/);
   });

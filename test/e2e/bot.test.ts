@@ -4,15 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startHarness, cycleUntil, type Harness, LP_TOKEN, LAVA_TOKEN } from './harness.js';
+import { botComments, startHarness, cycleUntil, type Harness, LP_TOKEN, LAVA_TOKEN } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import { createLogger } from '../../src/log.js';
 
 const MARKER = /^cbuild-bot-ref: (\d+)\/(ack|results)$/m;
-
-function botComments(h: Harness, link: string) {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
-}
 
 async function resultsPosted(h: Harness, link: string, count = 1): Promise<boolean> {
   return botComments(h, link).filter((c) => /cbuild-bot-ref: \d+\/results/.test(c.content)).length >= count;

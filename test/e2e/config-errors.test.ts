@@ -19,16 +19,12 @@ import { createLogger } from '../../src/log.js';
 import { Health } from '../../src/web/health.js';
 import { Metrics } from '../../src/web/metrics.js';
 import type { WiredBot } from '../../src/app/wiring.js';
-import { cycleUntil, LAVA_TOKEN, startHarness, type Harness } from './harness.js';
+import { markers, cycleUntil, LAVA_TOKEN, startHarness, type Harness } from './harness.js';
 
 const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 const TEMPLATE = join(projectRoot(), 'templates/lava/gcc-build.yaml');
 const HELD = "HELD: cbuild-bot's own configuration is wrong (not the change); built once that is fixed";
 const HELD_STEP = 'cannot submit build: the configuration is wrong; its builds are held until it is fixed and the config re-read (SIGHUP, or a restart)';
-
-function markers(h: Harness, link: string): string[] {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot').map((c) => /cbuild-bot-ref: (\S+)/.exec(c.content)?.[1] ?? '?');
-}
 
 function comment(h: Harness, link: string, marker: string): string {
   return h.lp.commentsOf(link).find((c) => c.content.includes(`cbuild-bot-ref: ${marker}`))!.content;

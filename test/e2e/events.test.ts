@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, type Harness } from './harness.js';
+import { botComments, startHarness, type Harness } from './harness.js';
 import { wireEvents, type WiredBot, type WiredEvents } from '../../src/app/wiring.js';
 import { Turns } from '../../src/app/turns.js';
 import { runService, type Service } from '../../src/app/service.js';
@@ -20,10 +20,6 @@ import type { BotConfig } from '../../src/config/config.js';
 
 const SECRET = 'e2e-webhook-secret-0123456789abcdef';
 const OWNER_TOKEN = { key: 'OwnerTokenKey0123456', secret: 'O'.repeat(80) };
-
-function botComments(h: Harness, link: string) {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
-}
 
 const markers = (h: Harness, link: string) => botComments(h, link).map((c) => /cbuild-bot-ref: (\S+)$/m.exec(c.content)?.[1] ?? '?');
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, cycleUntil, specKey, type Harness } from './harness.js';
+import { markers, botComments, startHarness, cycleUntil, specKey, type Harness } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import type { BuildOutcome, BuildSpec } from '../../src/cbuild/toolchain.js';
 import { xzCompress } from '../../src/cbuild/xz.js';
@@ -21,21 +21,10 @@ import { allEvents } from '../../src/bot/events.js';
 import { Metrics } from '../../src/web/metrics.js';
 import { Health } from '../../src/web/health.js';
 import { startStatusServer } from '../../src/web/server.js';
+import { runCli } from '../support/cli.js';
 
 const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
-/** Runs the real CLI without blocking this process, which serves the simulators. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** Waits for a condition of the simulators (no bot cycle in between). */
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
@@ -44,15 +33,6 @@ async function until(done: () => boolean, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-function botComments(h: Harness, link: string) {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
-}
-
-/** The marker of each of the bot's comments on a proposal, in order (`2/ack`, `2/results`, `notice/…`, `command/…`). */
-function markers(h: Harness, link: string): string[] {
-  return botComments(h, link).map((c) => /cbuild-bot-ref: (.*)$/m.exec(c.content)?.[1] ?? '?');
 }
 
 function resultsComments(h: Harness, link: string) {
@@ -217,15 +197,15 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       writeFileSync(old, renderSum({ tool: 'gcc', results: [{ status: 'PASS', name: 'gcc.dg/pr1.c (test for excess errors)' }] }));
       // One line of 5000 bytes, no newline: a file of one huge "line", just above the limit given.
       writeFileSync(huge, 'PASS: ' + 'x'.repeat(4994));
-      const run = await cli(['compare', old, huge, '--max-line-bytes', '4096']);
-      assert.equal(run.status, 2, run.stderr);
+      const run = await runCli(['compare', old, huge, '--max-line-bytes', '4096']);
+      assert.equal(run.code, 2, run.stderr);
       assert.equal(run.stdout, '');
       assert.equal(run.stderr, `cbuild-bot compare: ${huge}: line 1 is 5000 bytes long, more than the limit of 4096 bytes on a line (--max-line-bytes)\n`);
-      const swapped = await cli(['compare', huge, old, '--max-line-bytes', '4096']);
-      assert.equal(swapped.status, 2, swapped.stderr);
+      const swapped = await runCli(['compare', huge, old, '--max-line-bytes', '4096']);
+      assert.equal(swapped.code, 2, swapped.stderr);
       assert.match(swapped.stderr, new RegExp(`^cbuild-bot compare: ${huge}: line 1 is 5000 bytes long`));
-      const bad = await cli(['compare', old, huge, '--max-line-bytes', 'lots']);
-      assert.equal(bad.status, 2);
+      const bad = await runCli(['compare', old, huge, '--max-line-bytes', 'lots']);
+      assert.equal(bad.code, 2);
       assert.match(bad.stderr, /^cbuild-bot compare: --max-line-bytes: expected a positive number of bytes, not "lots"/);
     });
 
@@ -279,8 +259,8 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       assert.match(replies[0].content, /^~rita: could not act on "cbuild-bot: rebuild a9hf\\x1b\]0;title\\x07": "a9hf\\x1b\]0;title\\x07" is not a target name\./);
       assert.match(replies[1].content, /^~rita: could not act on "cbuild-bot: frob\\x00\\x1b\[2J": unknown command "frob\\x00\\x1b\[2J"/);
 
-      const status = await cli(['status', '--config', join(h.dir, 'bot.config.json')]);
-      assert.equal(status.status, 0, status.stderr);
+      const status = await runCli(['status', '--config', join(h.dir, 'bot.config.json')]);
+      assert.equal(status.code, 0, status.stderr);
       assert.doesNotMatch(status.stdout, CONTROL, JSON.stringify(status.stdout.match(new RegExp(`.*${CONTROL.source}.*`))?.[0]));
       assert.match(status.stdout, /~mallory +rebuild +ignored +~mallory is not trusted: cbuild-bot: rebuild \\x07\\x1b\[31mred/);
       assert.match(status.stdout, /~rita +rebuild +refused +could not act on "cbuild-bot: rebuild a9hf\\x1b\]0;title\\x07"/);
@@ -301,8 +281,8 @@ describe('e2e: hostile input and faults (issue 9)', function () {
     });
 
     it('10: `sandbox --listen nonsense` names the option, not the config key', async () => {
-      const run = await cli(['sandbox', '--listen', 'nonsense']);
-      assert.equal(run.status, 2);
+      const run = await runCli(['sandbox', '--listen', 'nonsense']);
+      assert.equal(run.code, 2);
       assert.equal(run.stderr, 'cbuild-bot sandbox: --listen: expected host:port (e.g. 127.0.0.1:8080, [::1]:8080, port 0 for any free port), not "nonsense" (see cbuild-bot sandbox --help)\n');
     });
   });
@@ -348,7 +328,7 @@ describe('e2e: hostile input and faults (issue 9)', function () {
 
       let logs = '';
       for (let run = 0; run < 60 && !hasResults(h, mp.link); run++) {
-        logs += (await cli(['once', '--config', config], env)).stderr;
+        logs += (await runCli(['once', '--config', config], env)).stderr;
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(hasResults(h, mp.link), logs);

@@ -7,18 +7,18 @@
  * on a ref, and each way of watching a repository.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startHarness, cycleUntil, type Harness } from './harness.js';
+import { markers, botComments, startHarness, cycleUntil, type Harness } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import type { RequestRow } from '../../src/core/model.js';
 import type { LavaSimJob } from '../../src/lava/simulator-lab.js';
 import { projectRoot } from '../../src/config/config.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 const TEMPLATE = join(projectRoot(), 'templates/lava/gcc-build.yaml');
 const GIT_TRUNK = '~linaro-toolchain/gcc-linaro/+git/gcc-linaro';
 
@@ -34,24 +34,7 @@ const HOSTILE_REFS = [
   'refs/heads/-dash/ü-ñ-☃/+merge/1',
 ];
 
-/** Runs the real CLI without blocking this process, which serves the simulators. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
-function botComments(h: Harness, link: string) {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
-}
-function markers(h: Harness, link: string): string[] {
-  return botComments(h, link).map((c) => /cbuild-bot-ref: (.*)$/m.exec(c.content)?.[1] ?? '?');
-}
 function comment(h: Harness, link: string, marker: string): string {
   const found = botComments(h, link).find((c) => c.content.endsWith(`cbuild-bot-ref: ${marker}`));
   assert.ok(found, `no ${marker} comment on ${link}; markers: ${markers(h, link).join(', ')}`);
@@ -331,8 +314,8 @@ describe('e2e: git merge proposals', function () {
     const env = { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile };
     const config = join(h.dir, 'bot.config.json');
 
-    const run = await cli(['schedule', '--config', config, '--repository', `lp:${repository}`, '--ref', 'refs/heads/manual', '--commit', older, '--target', 'a9hf', '--backend', 'lava', '--mp', web], env);
-    assert.equal(run.status, 0, run.stderr);
+    const run = await runCli(['schedule', '--config', config, '--repository', `lp:${repository}`, '--ref', 'refs/heads/manual', '--commit', older, '--target', 'a9hf', '--backend', 'lava', '--mp', web], env);
+    assert.equal(run.code, 0, run.stderr);
     const line = new RegExp(`^scheduled request (\\d+): lp:~sam/gcc-linaro/\\+git/gcc-linaro:manual @ ${older.slice(0, 7)}, results will be commented on the proposal$`, 'm');
     const id = Number(line.exec(run.stdout)?.[1]);
     assert.ok(id > 0, run.stdout);
@@ -347,8 +330,8 @@ describe('e2e: git merge proposals', function () {
     assert.deepEqual((await wired.store.buildsOfRequests([id])).get(id)!.map((b) => [b.target, b.backend, b.state]), [['a9hf', 'lava', 'passed']]);
 
     // Without --ref: the repository's default branch; lp:gcc-linaro is the project's default repository.
-    const tip = await cli(['schedule', '--config', config, '--repository', 'lp:gcc-linaro', '--backend', 'cbuild', '--target', 'x86_64'], env);
-    assert.equal(tip.status, 0, tip.stderr);
+    const tip = await runCli(['schedule', '--config', config, '--repository', 'lp:gcc-linaro', '--backend', 'cbuild', '--target', 'x86_64'], env);
+    assert.equal(tip.code, 0, tip.stderr);
     const adhoc = Number(/^scheduled request (\d+): lp:~linaro-toolchain\/gcc-linaro\/\+git\/gcc-linaro:master @ [0-9a-f]{7}$/m.exec(tip.stdout)?.[1]);
     const request = (await wired.store.request(adhoc))!;
     assert.deepEqual([request.kind, request.source.ref], ['adhoc', 'refs/heads/master']);
@@ -359,8 +342,8 @@ describe('e2e: git merge proposals', function () {
       [['--repository', `lp:${repository}`, '--revision', '2'], /--revision N goes with a bzr --branch; for git give --commit SHA/],
       [['--repository', 'lp:~sam/gcc-linaro/+git/nosuch'], /no git repository at lp:~sam\/gcc-linaro\/\+git\/nosuch/],
     ] as const) {
-      const bad = await cli(['schedule', '--config', config, ...args], env);
-      assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+      const bad = await runCli(['schedule', '--config', config, ...args], env);
+      assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
       assert.match(bad.stderr, message);
     }
   });

@@ -195,3 +195,13 @@ export async function cycleUntil(wired: WiredBot, done: () => Promise<boolean> |
   }
   throw new Error(`condition not reached after ${cycles} cycles`);
 }
+
+/** The bot's comments on a proposal of the simulated Launchpad, oldest first. */
+export function botComments(h: Harness, link: string) {
+  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
+}
+
+/** The markers of the bot's comments on a proposal (`12/ack`, `12/results`, `command/3`), oldest first. */
+export function markers(h: Harness, link: string): string[] {
+  return botComments(h, link).map((c) => /cbuild-bot-ref: (\S+)\s*$/.exec(c.content)?.[1] ?? '?');
+}

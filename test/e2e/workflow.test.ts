@@ -9,36 +9,46 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock } from 'node:test';
-import { startHarness, cycleUntil, type Harness } from './harness.js';
+import { markers, botComments, startHarness, cycleUntil, type Harness } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import { gatherStatus } from '../../src/app/status.js';
 import { runService, type Service } from '../../src/app/service.js';
 import { silentLogger } from '../../src/log.js';
 import { projectRoot } from '../../src/config/config.js';
+import { runCli } from '../support/cli.js';
 
 const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 /** Timers that fake timers leave alone, for waiting on real I/O. */
 const realSetTimeout = globalThis.setTimeout;
 
-/** Runs the real CLI without blocking this process, which serves the simulators. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
-function botComments(h: Harness, link: string) {
-  return h.lp.commentsOf(link).filter((c) => c.author === 'cbuild-bot');
-}
-function markers(h: Harness, link: string): string[] {
-  return botComments(h, link).map((c) => /cbuild-bot-ref: (.*)$/m.exec(c.content)?.[1] ?? '?');
-}
 const hasResults = (h: Harness, link: string, requestId: number) => markers(h, link).includes(`${requestId}/results`);
+
+/** `cbuild-bot run` on the harness's config as a child process, its log gathered, to signal and to wait on. */
+function startRun(h: Harness, configFile: string) {
+  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+    env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  return {
+    child,
+    log: () => log,
+    async waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop(): Promise<void> {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
 
 describe('e2e: dailies, manual builds, commands and rollout', function () {
   this.timeout(90_000);
@@ -119,8 +129,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     const web = (await wired.store.proposalByLink(mp.link))!.web_link;
     const env = { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile };
     const config = join(h.dir, 'bot.config.json');
-    const run = await cli(['schedule', '--config', config, '--branch', 'lp:~sam/gcc-linaro/manual', '--target', 'a9hf', '--backend', 'lava', '--mp', web], env);
-    assert.equal(run.status, 0, run.stderr);
+    const run = await runCli(['schedule', '--config', config, '--branch', 'lp:~sam/gcc-linaro/manual', '--target', 'a9hf', '--backend', 'lava', '--mp', web], env);
+    assert.equal(run.code, 0, run.stderr);
     const id = Number(/^scheduled request (\d+): revision 2 \(.+\) of lp:~sam\/gcc-linaro\/manual, results will be commented on the proposal$/m.exec(run.stdout)?.[1]);
     assert.ok(id > 2, run.stdout);
     assert.match(run.stdout, new RegExp(`^a9hf +LAVA +queued +${h.lava.rpcUrl.replace(/RPC2$/, '')}scheduler/job/\\d+$`, 'm'));
@@ -133,11 +143,11 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     assert.doesNotMatch(results, /CBuild|x86_64/);
     assert.equal(h.lava.jobs().filter((j) => j.description.startsWith(`cbuild-bot r${id} `)).length, 1, 'the running bot did not submit it again');
 
-    const bad = await cli(['schedule', '--config', config, '--branch', 'lp:~sam/gcc-linaro/manual', '--target', 'armv5'], env);
-    assert.equal(bad.status, 2);
+    const bad = await runCli(['schedule', '--config', config, '--branch', 'lp:~sam/gcc-linaro/manual', '--target', 'armv5'], env);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--target armv5: no such target \(targets are a9hf, x86_64\)/);
-    const cancel = await cli(['cancel', '--config', config, String(id)], env);
-    assert.equal(cancel.status, 2);
+    const cancel = await runCli(['cancel', '--config', config, String(id)], env);
+    assert.equal(cancel.code, 2);
     assert.match(cancel.stderr, new RegExp(`request ${id} is done: nothing to cancel`));
   });
 
@@ -148,8 +158,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     wired = await h.wire();
     // The baseline (request 1) keeps the one device per target busy: the proposal's jobs wait in the queues.
     await cycleUntil(wired, async () => (await wired.store.unfinishedBuilds()).filter((b) => b.request_id === 2 && b.state === 'queued').length === 4);
-    const run = await cli(['cancel', '--config', join(h.dir, 'bot.config.json'), '2'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
-    assert.equal(run.status, 0, run.stderr);
+    const run = await runCli(['cancel', '--config', join(h.dir, 'bot.config.json'), '2'], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
+    assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^cancelled request 2: revision 2 \(.+\) of lp:~tess\/gcc-linaro\/slow/m);
     assert.match(run.stdout, /^a9hf +LAVA +cancelled +http:/m);
     const jobs = h.lava.jobs().filter((j) => j.description.startsWith('cbuild-bot r2 '));
@@ -227,26 +237,14 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     const configFile = join(h.dir, 'bot.config.json');
     const raw = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *' }));
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-      env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    const waitFor = async (what: string, check: () => boolean, ms = 30_000) => {
-      const deadline = Date.now() + ms;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const bot = startRun(h, configFile);
+    const waitFor = bot.waitFor;
     try {
       await waitFor('LAVA jobs running', () => h.lava.jobs().filter((j) => j.description.startsWith('cbuild-bot r2 ') && j.state === 'Running').length === 2);
       writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *', rollout: { lava: 'off' } }));
-      child.kill('SIGHUP');
-      await waitFor('the reload', () => /config reloaded/.test(log));
-      assert.match(log, /INFO config reloaded changed="rollout\.lava: \(unset\) → off" dailies=0 targets="a9hf,x86_64"\n/);
+      bot.child.kill('SIGHUP');
+      await waitFor('the reload', () => /config reloaded/.test(bot.log()));
+      assert.match(bot.log(), /INFO config reloaded changed="rollout\.lava: \(unset\) → off" dailies=0 targets="a9hf,x86_64"\n/);
       const second = h.propose('xena', 'after-rollback');
       await waitFor('both results comments', () => botComments(h, first.link).length === 2 && botComments(h, second.link).length === 2);
       const results = botComments(h, first.link)[1].content;
@@ -257,10 +255,9 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       assert.deepEqual(jobs.filter((j) => j.description.startsWith('cbuild-bot r2 ')).map((j) => j.health), ['Complete', 'Complete'], 'running jobs were not cancelled');
       assert.equal(jobs.filter((j) => !j.description.startsWith('cbuild-bot r1 ') && !j.description.startsWith('cbuild-bot r2 ')).length, 0, 'nothing new went to LAVA');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await bot.stop();
     }
-    assert.match(log, /stopped/);
+    assert.match(bot.log(), /stopped/);
     wired = await h.wire();
     const lavaBuilds = (await gatherStatus(wired.store)).builds.filter((b) => b.request === 2 && b.backend === 'lava');
     assert.deepEqual(lavaBuilds.map((b) => [b.state, b.shadow]), [['passed', true], ['passed', true]], 'kept, as shadow builds');
@@ -273,20 +270,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     const raw = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     const write = (rollout: unknown) => writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *', vote: true, rollout }));
     write({ targets: { a9hf: { main: 'lava' } } });
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-      env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    const waitFor = async (what: string, check: () => boolean, ms = 30_000) => {
-      const deadline = Date.now() + ms;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const bot = startRun(h, configFile);
+    const waitFor = bot.waitFor;
     try {
       await waitFor('the first results comment', () => botComments(h, first.link).length === 2);
       const [ack, results] = botComments(h, first.link);
@@ -302,17 +287,16 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       const second = h.propose('zoe', 'rolled-back');
       await waitFor('the second proposal building', () => h.lava.jobs().some((j) => j.description.includes('~zoe~rolled-back') && j.state === 'Running'));
       write({ targets: { a9hf: { main: 'cbuild' } } });
-      child.kill('SIGHUP');
-      await waitFor('the reload', () => /config reloaded/.test(log));
-      assert.match(log, /INFO config reloaded changed="rollout\.targets\.a9hf\.main: lava → cbuild"/);
+      bot.child.kill('SIGHUP');
+      await waitFor('the reload', () => /config reloaded/.test(bot.log()));
+      assert.match(bot.log(), /INFO config reloaded changed="rollout\.targets\.a9hf\.main: lava → cbuild"/);
       await waitFor('the second results comment', () => botComments(h, second.link).length === 2);
       const rolledBack = botComments(h, second.link)[1].content;
       assert.match(rolledBack, /^- a9hf CBuild: PASS/m, 'the CBuild build that ran as shadow counts again');
       assert.match(rolledBack, /^- a9hf LAVA: PASS/m);
       assert.doesNotMatch(rolledBack, /main build platform/);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await bot.stop();
     }
     wired = await h.wire();
     const builds = (await gatherStatus(wired.store)).builds.filter((b) => b.target === 'a9hf' && b.backend === 'cbuild' && b.request !== 1).sort((a, b) => a.request - b.request);

@@ -1,6 +1,5 @@
 /** `cbuild-bot report` as a user runs it: a separate process, a real database with known builds, a real (simulated) LAVA. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -9,20 +8,9 @@ import { LavaSimulator } from '../../src/lava/simulator.js';
 import { Store } from '../../src/store/store.js';
 import { TestToolchain } from '../e2e/harness.js';
 import { seedKnownBuilds } from './fixture.js';
+import { runCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CBUILD_BOT_LAVA_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('cli: report', function () {
   this.timeout(60_000);
@@ -69,7 +57,7 @@ describe('cli: report', function () {
   });
 
   it('prints the figures of the stored builds as JSON, with progress on stderr', async () => {
-    const run = await cli(['report', '--config', config, '--since', '7d', '--format', 'json']);
+    const run = await runCli(['report', '--config', config, '--since', '7d', '--format', 'json']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /^report: reading builds that ended between \S+ and \S+$/m);
     assert.match(run.stderr, /^report: read 10 builds of 3 requests$/m);
@@ -92,12 +80,12 @@ describe('cli: report', function () {
   });
 
   it('prints tables by default and CSV on request', async () => {
-    const text = await cli(['report', '--config', config]);
+    const text = await runCli(['report', '--config', config]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /\(last 7d\)/);
     assert.match(text.stdout, /^CBuild +a9hf +3 +50\.0% +50\.0% +0\.0% +1 +0 +0\.0% +1m 00s +2m 00s +54m 00s +1h 00m +0\.29\/day$/m);
     assert.match(text.stdout, /^panda-es +2 +2 +0 +0 +0$/m);
-    const csv = await cli(['report', '--config', config, '--since', '24h', '--format', 'csv']);
+    const csv = await runCli(['report', '--config', config, '--since', '24h', '--format', 'csv']);
     assert.equal(csv.code, 0, csv.stderr);
     const lines = csv.stdout.split('\r\n');
     assert.match(lines[0], /^since,until,backend,target,builds,/);
@@ -105,10 +93,10 @@ describe('cli: report', function () {
   });
 
   it('refuses a bad --since or --format with exit 2, naming the option', async () => {
-    const since = await cli(['report', '--config', config, '--since', 'a week']);
+    const since = await runCli(['report', '--config', config, '--since', 'a week']);
     assert.equal(since.code, 2);
     assert.match(since.stderr, /--since: expected a length of time like 7d, 24h, 30m or 2w, not "a week"/);
-    const format = await cli(['report', '--config', config, '--format', 'xml']);
+    const format = await runCli(['report', '--config', config, '--format', 'xml']);
     assert.equal(format.code, 2);
     assert.match(format.stderr, /--format: expected text, json, csv, not "xml"/);
   });
