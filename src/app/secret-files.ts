@@ -6,7 +6,7 @@
  * could not post), and a file the config names but that is not there is an
  * error, never a quiet fall-back to reading anonymously.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ConfigError, readWebhookSecret, type BotConfig, type RolloutConfig, type RolloutSetting } from '../config/config.js';
 import { CredentialsFileError, readCredentialsFile, type LaunchpadCredentials } from '../launchpad/credentials.js';
 import type { CheckItem } from './check.js';
@@ -45,7 +45,7 @@ export function launchpadCredentials(
       'run `cbuild-bot login` and name the file it writes in launchpad.credentialsFile (or give --dry-run to read Launchpad anonymously and post nothing)',
     );
   }
-  if (!exists(named.path)) {
+  if (!existsSync(named.path)) {
     if (dryRun) return { note: `Launchpad credentials file ${named.path} (${named.setting}) does not exist: the dry run reads Launchpad anonymously` };
     throw new CredentialsMissingError(
       `Launchpad credentials file ${named.path} (${named.setting}) does not exist`,
@@ -67,15 +67,6 @@ function lavaMayBuild(rollout: RolloutConfig): boolean {
     ...Object.values(rollout.projects ?? {}).flatMap((p) => [p, ...Object.values(p.targets ?? {})]),
   ];
   return (rollout.lava ?? 'on') !== 'off' || levels.some((l) => l.lava !== undefined && l.lava !== 'off');
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** ✗ when group or others may read the file: secrets are the bot user's alone. */
@@ -113,7 +104,7 @@ export function secretFileChecks(config: BotConfig, env: NodeJS.ProcessEnv, dryR
         ? { ok: false, cause: 'config', text: 'no LAVA token: neither lava.tokenFile, $CBUILD_BOT_LAVA_TOKEN_FILE nor $CBUILD_BOT_LAVA_TOKEN is set, and LAVA refuses anonymous submissions', fix: `name a file in lava.tokenFile and ${tokenFix}` }
         : { ok: true, text: 'LAVA token: none, and none is needed (the rollout turns LAVA off everywhere)' },
     );
-  } else if (!exists(tokenFile.path)) {
+  } else if (!existsSync(tokenFile.path)) {
     items.push({ ok: false, cause: 'config', text: `LAVA token file ${tokenFile.path} (${tokenFile.setting}) does not exist`, fix: tokenFix });
   } else {
     let problem = modeProblem('LAVA token file', tokenFile.path);
@@ -126,7 +117,7 @@ export function secretFileChecks(config: BotConfig, env: NodeJS.ProcessEnv, dryR
   if (config.webhooks.launchpad) {
     const file = env.CBUILD_BOT_WEBHOOK_SECRET_FILE ?? config.webhooks.launchpad.secretFile;
     const setting = env.CBUILD_BOT_WEBHOOK_SECRET_FILE ? '$CBUILD_BOT_WEBHOOK_SECRET_FILE' : 'webhooks.launchpad.secretFile';
-    if (!exists(file)) {
+    if (!existsSync(file)) {
       items.push({ ok: false, cause: 'config', text: `webhook secret file ${file} (${setting}) does not exist`, fix: `sh -c 'umask 077 && openssl rand -hex 32 > ${file}', then cbuild-bot webhooks register (README: Events)` });
     } else {
       let problem = modeProblem('webhook secret file', file);

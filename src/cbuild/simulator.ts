@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import type { Toolchain } from './toolchain.js';
+import { BodyTooLargeError, HttpProblem, readRequestBody } from '../http/server.js';
 import { SimulatedHost, type HostConfig, type HostTiming } from './hosts.js';
 import { renderDirectoryIndex, renderStatusPage } from './html.js';
 import { ResultsTree } from './results-tree.js';
@@ -53,16 +54,6 @@ export interface CBuildSimulatorOptions {
 
 /** Largest JSON body the scheduler reads (a spawn request is a few hundred bytes). */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
-
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 export class CBuildSimulator {
   private readonly scheduler: Scheduler;
@@ -370,20 +361,14 @@ function allow(method: string, allowed: string[]): void {
   }
 }
 
-/**
- * Reads a request body up to `limit` bytes. A larger body is drained (not
- * kept) before it is refused with 413, so the client sees the 413 rather than
- * a connection reset mid-upload.
- */
+/** A request body up to `limit` bytes; a larger one is drained, then refused with 413, so the client sees the 413 rather than a reset mid-upload. */
 async function readBody(req: IncomingMessage, limit: number, noun: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
+  try {
+    return await readRequestBody(req, limit, { drain: true });
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpProblem(413, `${noun} of ${err.size} bytes exceeds the limit of ${limit}`);
+    throw err;
   }
-  if (size > limit) throw new HttpProblem(413, `${noun} of ${size} bytes exceeds the limit of ${limit}`);
-  return Buffer.concat(chunks);
 }
 
 function parseJson(body: Buffer): unknown {

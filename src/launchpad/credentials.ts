@@ -11,7 +11,7 @@
  * The token and its secret are registered for redaction as soon as they are
  * read. `cbuild-bot login` writes the same format (mode 0600).
  */
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { registerSecret } from '../secrets.js';
 import type { OAuthSigner } from './oauth.js';
@@ -111,7 +111,7 @@ export function writeCredentialsFile(path: string, credentials: LaunchpadCredent
   } catch (err) {
     throw new CredentialsFileError(path, `cannot create its directory ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (!options.replace && exists(path)) throw new CredentialsFileError(path, 'exists already; give --force to replace it');
+  if (!options.replace && existsSync(path)) throw new CredentialsFileError(path, 'exists already; give --force to replace it');
   const temporary = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const failed = (err: unknown) => new CredentialsFileError(path, `cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   try {
@@ -137,14 +137,5 @@ export function writeCredentialsFile(path: string, credentials: LaunchpadCredent
     }
   } finally {
     rmSync(temporary, { force: true });
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -19,6 +19,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
+import { BodyTooLargeError, HttpProblem, readRequestBody } from '../http/server.js';
 import { parseOAuthHeader } from './oauth.js';
 import { SimOAuth, type ReviewPermission } from './sim-oauth.js';
 import {
@@ -113,16 +114,6 @@ interface SimResponse {
   body: string;
 }
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 interface Principal {
   person: string | null;
   permission: TokenPermission | null;
@@ -149,6 +140,8 @@ type Resource =
   | { kind: 'collection'; items: (ctx: RequestContext) => Entry[]; typeLink: string; get?: Record<string, Operation> };
 
 const MAX_BATCH_SIZE = 300;
+/** Largest request body the simulator reads: far above any real one (a comment is at most a few hundred KB). */
+const MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 const OAUTH_CHALLENGE = { 'WWW-Authenticate': 'OAuth realm="https://api.launchpad.net"' };
 const WADL_MEDIA_TYPE = 'application/vnd.sun.wadl+xml';
 const PRODUCTION_ROOT = 'https://api.launchpad.net/';
@@ -931,10 +924,14 @@ export class LaunchpadSimulator {
 
 // ---- helpers -------------------------------------------------------------------
 
+/** A request body as text; a larger one than MAX_REQUEST_BODY_BYTES is refused with 413. */
 async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return (await readRequestBody(req, MAX_REQUEST_BODY_BYTES, { drain: true })).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpProblem(413, 'Request Entity Too Large');
+    throw err;
+  }
 }
 
 function decodeSegment(segment: string): string {

@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Toolchain } from '../cbuild/toolchain.js';
 import { HttpClient } from '../http/client.js';
+import { BodyTooLargeError, HttpProblem, readRequestBody } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { createLavaApi, dispatch, pythonJson, type MethodSpec } from './simulator-api.js';
 import {
@@ -51,15 +52,6 @@ export interface LavaSimulatorOptions {
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-class HttpAnswer extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(body);
-  }
-}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -193,16 +185,16 @@ export class LavaSimulator {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (path === '/RPC2' || path === '/RPC2/') return await this.rpc(req, res);
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpAnswer(405, 'Method Not Allowed');
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpProblem(405, 'Method Not Allowed');
       if (path === '/api/help/') return this.send(res, 200, 'text/html; charset=utf-8', this.helpPage());
       const jobPage = /^\/scheduler\/job\/([^/]+)(\/log_file\/plain|\/definition\/plain)?\/?$/.exec(path);
       if (jobPage) return this.jobPage(res, jobPage[1]!, jobPage[2]);
-      throw new HttpAnswer(404, htmlPage('Not Found', `<h1>Not Found</h1><p>${escapeHtml(path)}</p>`));
+      throw new HttpProblem(404, htmlPage('Not Found', `<h1>Not Found</h1><p>${escapeHtml(path)}</p>`));
     } catch (err) {
-      if (!(err instanceof HttpAnswer)) throw err;
-      const type = err.body.startsWith('<!DOCTYPE') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
+      if (!(err instanceof HttpProblem)) throw err;
+      const type = err.message.startsWith('<!DOCTYPE') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
       res.writeHead(err.status, { 'content-type': type, ...err.headers });
-      res.end(err.body);
+      res.end(err.message);
     }
   }
 
@@ -218,14 +210,12 @@ export class LavaSimulator {
   }
 
   private async readBody(req: http.IncomingMessage): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) throw new HttpAnswer(413, 'Request Entity Too Large');
-      chunks.push(chunk as Buffer);
+    try {
+      return await readRequestBody(req, MAX_BODY_BYTES, { drain: true });
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) throw new HttpProblem(413, 'Request Entity Too Large');
+      throw err;
     }
-    return Buffer.concat(chunks);
   }
 
   /**
@@ -237,22 +227,22 @@ export class LavaSimulator {
     const header = req.headers.authorization;
     if (header === undefined) return null;
     const space = header.indexOf(' ');
-    if (space < 0) throw new HttpAnswer(400, 'Invalid HTTP_AUTHORIZATION header');
+    if (space < 0) throw new HttpProblem(400, 'Invalid HTTP_AUTHORIZATION header');
     const scheme = header.slice(0, space);
     const encoded = header.slice(space + 1).trim();
     if (scheme.toLowerCase() !== 'basic') {
-      throw new HttpAnswer(400, 'Unsupported HTTP_AUTHORIZATION header, only Basic scheme is supported');
+      throw new HttpProblem(400, 'Unsupported HTTP_AUTHORIZATION header, only Basic scheme is supported');
     }
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
-      throw new HttpAnswer(400, 'Corrupted HTTP_AUTHORIZATION header, bad base64 encoding');
+      throw new HttpProblem(400, 'Corrupted HTTP_AUTHORIZATION header, bad base64 encoding');
     }
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new HttpAnswer(400, 'Corrupted HTTP_AUTHORIZATION header, no user:pass');
+    if (colon < 0) throw new HttpProblem(400, 'Corrupted HTTP_AUTHORIZATION header, no user:pass');
     const user = decoded.slice(0, colon);
     const token = decoded.slice(colon + 1);
     if (!Object.prototype.hasOwnProperty.call(this.users, user) || this.users[user] !== token) {
-      throw new HttpAnswer(401, 'Invalid token', { 'www-authenticate': 'Basic realm="XML-RPC Authentication token"' });
+      throw new HttpProblem(401, 'Invalid token', { 'www-authenticate': 'Basic realm="XML-RPC Authentication token"' });
     }
     return user;
   }
@@ -262,7 +252,7 @@ export class LavaSimulator {
     if (req.method === 'GET' || (req.method === 'POST' && body.length === 0)) {
       return this.send(res, 302, 'text/html; charset=utf-8', '', { location: '/api/help/' });
     }
-    if (req.method !== 'POST') throw new HttpAnswer(405, 'Method Not Allowed');
+    if (req.method !== 'POST') throw new HttpProblem(405, 'Method Not Allowed');
     const user = this.authenticate(req);
     let call;
     try {
@@ -298,7 +288,7 @@ export class LavaSimulator {
       job = this.lab.job(rawId);
     } catch (err) {
       if (err instanceof JobNotFound) {
-        throw new HttpAnswer(404, htmlPage('Not Found', `<h1>Not Found</h1><p>${escapeHtml(err.message)}</p>`));
+        throw new HttpProblem(404, htmlPage('Not Found', `<h1>Not Found</h1><p>${escapeHtml(err.message)}</p>`));
       }
       throw err;
     }

@@ -14,6 +14,7 @@ import type { Hint } from '../bot/hints.js';
 import { classifyDelivery, DELIVERY_HEADERS, PayloadError, signatureMatches } from '../launchpad/webhooks.js';
 import { CALLBACK_TOKEN_HEADER } from '../lava/template.js';
 import { callbackTokenMatches, recordDelivery } from '../store/events.js';
+import { BodyTooLargeError, readRequestBody } from '../http/server.js';
 
 /** Larger than any delivery or minimal LAVA job data (a proposal's description, a job definition), smaller than harm. */
 export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
@@ -44,24 +45,8 @@ export interface HookReceiverOptions {
 const PLAIN = 'text/plain; charset=utf-8';
 const LAVA_PATH = /^\/hooks\/lava\/([1-9][0-9]{0,15})$/;
 
-class BodyTooLarge extends Error {}
-
 function answer(status: number, text: string, headers?: Record<string, string>): HookAnswer {
   return { status, contentType: PLAIN, body: `${text}\n`, headers };
-}
-
-/** The request's bytes, refusing more than `max` (the rest is not read: the connection is closed after the answer). */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -90,7 +75,8 @@ export class HookReceiver {
       if (build) return await this.lavaCallback(req, Number(build[1]));
       return answer(404, `Nothing takes events at ${path}.`);
     } catch (err) {
-      if (err instanceof BodyTooLarge) return answer(400, `The body is larger than ${MAX_EVENT_BODY_BYTES} bytes.`, { connection: 'close' });
+      // The rest of the body is not read: the connection is closed after the answer.
+      if (err instanceof BodyTooLargeError) return answer(400, `The body is larger than ${MAX_EVENT_BODY_BYTES} bytes.`, { connection: 'close' });
       this.logger.error('an event could not be taken', { path, error: err });
       return answer(503, 'The bot could not take this event now; send it again later.');
     }
@@ -100,7 +86,7 @@ export class HookReceiver {
   private async delivery(req: IncomingMessage, lp: NonNullable<HookReceiverOptions['launchpad']>): Promise<HookAnswer> {
     const eventType = header(req, DELIVERY_HEADERS.eventType);
     const id = header(req, DELIVERY_HEADERS.delivery);
-    const body = await readBody(req, MAX_EVENT_BODY_BYTES);
+    const body = await readRequestBody(req, MAX_EVENT_BODY_BYTES);
     const fields = { delivery: id, event_type: eventType, remote: req.socket.remoteAddress };
     if (!signatureMatches(lp.secret, body, header(req, DELIVERY_HEADERS.signature))) {
       this.logger.warn('webhook delivery refused: its X-Hub-Signature is missing or does not match the secret', fields);
@@ -160,7 +146,7 @@ export class HookReceiver {
   /** A LAVA callback: the build's token, then a look at its job (the body itself is not read: lava-server 2023.01 sends stale times). */
   private async lavaCallback(req: IncomingMessage, buildId: number): Promise<HookAnswer> {
     const token = header(req, CALLBACK_TOKEN_HEADER.toLowerCase()) ?? '';
-    await readBody(req, MAX_EVENT_BODY_BYTES);
+    await readRequestBody(req, MAX_EVENT_BODY_BYTES);
     if (!(await callbackTokenMatches(this.options.store, buildId, token))) {
       this.logger.warn('LAVA callback refused: the token is not the one its job was given', { build: buildId, remote: req.socket.remoteAddress });
       return answer(401, `The ${CALLBACK_TOKEN_HEADER} header is not this build's token.`);

@@ -23,6 +23,7 @@ import type { Metrics } from './metrics.js';
 import { capacityPage, errorPage, proposalPage, statusPage, type PageContext } from './pages.js';
 import { proposalView, requestView } from './views.js';
 import type { HookReceiver } from './hooks.js';
+import { HttpProblem } from '../http/server.js';
 
 export interface StatusServerOptions {
   store: Store;
@@ -55,13 +56,6 @@ const RECENT_REQUESTS = 30;
 const DEFAULT_WINDOW = '7d';
 /** /metrics recomputes the readiness gauges (over DEFAULT_WINDOW) at most this often: each costs the window's rows and a question to LAVA. */
 const READINESS_REFRESH_MS = 60_000;
-
-/** An answer other than 200 that the client caused (bad query, unknown page). */
-class HttpProblem extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 /** Parses "host:port" (or "[v6]:port"); throws naming `setting` (the config's `http.listen`, or a command's option) when it is not one. */
 export function parseListen(listen: string, setting = 'http.listen'): { host: string; port: number } {

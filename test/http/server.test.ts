@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BodyTooLargeError, readRequestBody } from '../../src/http/server.js';
+
+/** A server that reads each body with `readRequestBody(limit, options)` and answers what it got. */
+async function bodyServer(limit: number, options: { drain?: boolean }): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    readRequestBody(req, limit, options).then(
+      (body) => res.end(`read ${body.length}: ${body.toString()}`),
+      (err: unknown) => {
+        const tooLarge = err instanceof BodyTooLargeError ? err : undefined;
+        res.writeHead(tooLarge ? 413 : 500, tooLarge && !options.drain ? { connection: 'close' } : {});
+        res.end(tooLarge ? `over ${tooLarge.limit}, saw ${tooLarge.size}` : String(err));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function post(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method: 'POST', body, headers });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('http/server: readRequestBody', () => {
+  it('returns a body up to the limit whole', async () => {
+    const server = await bodyServer(5, {});
+    try {
+      assert.deepEqual(await post(server.url, Buffer.from('hello')), { status: 200, text: 'read 5: hello' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with drain, reads a larger body to its end before refusing it, so the client sees the whole size', async () => {
+    const server = await bodyServer(1024, { drain: true });
+    try {
+      assert.deepEqual(await post(server.url, Buffer.alloc(300_000)), { status: 413, text: 'over 1024, saw 300000' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('without drain, refuses a declared Content-Length over the limit before reading any of it', async () => {
+    const server = await bodyServer(1024, {});
+    try {
+      assert.deepEqual(await post(server.url, Buffer.alloc(2048)), { status: 413, text: 'over 1024, saw 2048' });
+    } finally {
+      await server.close();
+    }
+  });
+});
