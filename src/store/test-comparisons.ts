@@ -67,8 +67,7 @@ export type ComparisonOutcome =
   | { status: 'not-compared'; reason: string };
 
 /** One differing test of a rebuild comparison, with where it was seen: the raw material of the learned flaky list. */
-export interface FlipRow {
-  comparison_id: number;
+export interface FlipRow extends TestDifferenceRow {
   target_branch: string;
   target: string;
   backend: Backend;
@@ -78,12 +77,6 @@ export interface FlipRow {
   ended_at: string;
   /** Every difference of that comparison (listed or not). */
   comparison_differences: number;
-  tool: string;
-  name: string;
-  test: string;
-  category: Category;
-  first_status: TestStatus | null;
-  second_status: TestStatus | null;
 }
 
 /** What a request's results belong to, as a source key (vcs/sourceKey): its proposal's target, else the source it built. */

@@ -21,7 +21,7 @@ async function bodyServer(limit: number, options: { drain?: boolean }): Promise<
 }
 
 async function post(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', body, headers });
+  const res = await fetch(url, { method: 'POST', body: new Uint8Array(body), headers });
   return { status: res.status, text: await res.text() };
 }
 
