@@ -9,9 +9,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BodyTooLargeError, HttpProblem, readRequestBody } from '../http/server.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Toolchain } from './toolchain.js';
-import { BodyTooLargeError, HttpProblem, readRequestBody } from '../http/server.js';
 import { SimulatedHost, type HostConfig, type HostTiming } from './hosts.js';
 import { renderDirectoryIndex, renderStatusPage } from './html.js';
 import { ResultsTree } from './results-tree.js';

@@ -52,7 +52,6 @@ export interface LavaSimulatorOptions {
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
