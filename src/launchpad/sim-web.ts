@@ -169,17 +169,19 @@ function renderComment(view: View, proposal: ProposalRecord, comment: SimComment
 
 function proposalPage(view: View, proposal: ProposalRecord): string {
   const { state } = view;
-  const label = `Merge ${state.bzrIdentity(state.branch(proposal.source))} into ${state.bzrIdentity(state.branch(proposal.target))}`;
+  const source = state.displayName(proposal, 'source');
+  const target = state.displayName(proposal, 'target');
+  const label = `Merge ${source} into ${target}`;
   const comments = state.proposalComments(proposal).sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime() || a.id - b.id);
-  const project = state.branch(proposal.target).project;
+  const project = state.projectOf(proposal);
   return page(
     `${label} : Code : ${state.project(project).displayName}`,
     html`<h1>${label}</h1>
 <dl class="summary" id="proposal-summary">
 <dt>Proposed by:</dt><dd>${personLink(view, state.person(proposal.registrant))}</dd>
 <dt>Status:</dt><dd id="queue-status">${proposal.status}</dd>
-<dt>Proposed branch:</dt><dd>${state.bzrIdentity(state.branch(proposal.source))}</dd>
-<dt>Merge into:</dt><dd>${state.bzrIdentity(state.branch(proposal.target))}</dd>
+<dt>Proposed branch:</dt><dd>${source}</dd>
+<dt>Merge into:</dt><dd>${target}</dd>
 </dl>
 ${proposal.commitMessage ? html`<h2>Commit message</h2><div id="commit-message">${new Html(textToHtml(proposal.commitMessage))}</div>` : ''}
 ${proposal.description ? html`<h2>Description of the change</h2><div id="description">${new Html(textToHtml(proposal.description))}</div>` : ''}
@@ -190,7 +192,7 @@ ${proposal.description ? html`<h2>Description of the change</h2><div id="descrip
 function commentPage(view: View, proposal: ProposalRecord, comment: SimComment): string {
   return page(
     'Code review comment',
-    html`<h1>Code review comment for ${view.state.bzrIdentity(view.state.branch(proposal.source))}</h1>
+    html`<h1>Code review comment for ${view.state.displayName(proposal, 'source')}</h1>
 ${renderComment(view, proposal, comment, false)}
 <p>«&nbsp;<a href="${proposalUrl(view, proposal)}${viewerQuery(view)}">Back to merge proposal</a></p>`,
   );
@@ -200,7 +202,8 @@ function htmlAnswer(body: string): WebAnswer {
   return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body };
 }
 
-const WEB_PATH = /^\/(~[^/]+\/[^/]+\/[^/]+)\/\+merge\/([0-9]+)(?:\/comments\/([0-9]+)(\/\+download)?)?\/?$/;
+/** A proposal's page under its source: a bzr branch (`~o/p/b`) or a git repository (`~o/p/+git/r`, `~o/+git/r`). */
+const WEB_PATH = /^\/(~[^/]+\/[^/]+\/(?:\+git\/)?[^/]+)\/\+merge\/([0-9]+)(?:\/comments\/([0-9]+)(\/\+download)?)?\/?$/;
 
 /**
  * The web page at `url`, or undefined when the simulator has none there (the
@@ -210,14 +213,14 @@ export function serveWebPage(state: SimState, links: Links, method: string, url:
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   const match = WEB_PATH.exec(url.pathname);
   if (!match) return undefined;
-  let branch: string;
+  let source: string;
   try {
-    branch = decodeURIComponent(match[1]);
+    source = decodeURIComponent(match[1]);
   } catch {
     return undefined;
   }
   const proposal = state.proposals.get(Number(match[2]));
-  if (!proposal || proposal.source !== branch) return undefined;
+  if (!proposal || proposal.source !== source) return undefined;
   const view: View = { state, links, loggedIn: url.searchParams.get('logged_in') === '1', now: state.now() };
   if (match[3] === undefined) return htmlAnswer(proposalPage(view, proposal));
   const comment = state.comments.get(Number(match[3]));

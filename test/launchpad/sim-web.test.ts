@@ -85,6 +85,29 @@ describe('Launchpad simulator web pages', () => {
     assert.doesNotMatch(commentDiv(page.text, first), /review:/, 'no vote, no footer');
   });
 
+  it('serves a git proposal page at its web_link, under the source repository, naming both refs', async () => {
+    const trunk = sim.addGitRepository({ owner: 'alice', project: 'gcc-linaro', name: 'gcc-linaro', targetDefault: true });
+    sim.pushCommits(trunk, 'refs/heads/master', 2);
+    const topic = sim.addGitRepository({ owner: 'cbuild', project: 'gcc-linaro', name: 'gcc-linaro' });
+    sim.pushCommits(topic, 'refs/heads/neon', 1);
+    const gitMp = sim.createMergeProposal({ source: topic, sourceRef: 'refs/heads/neon', target: trunk, targetRef: 'refs/heads/master', registrant: 'alice' });
+    const gitWeb = ((await (await fetch(gitMp)).json()) as { web_link: string }).web_link;
+    assert.equal(gitWeb, `${sim.root}~cbuild/gcc-linaro/+git/gcc-linaro/+merge/${/\+merge\/(\d+)/.exec(gitMp)![1]}`);
+    sim.addComment(gitMp, 'alice', 'On git now.');
+
+    const page = await get(gitWeb);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1>Merge lp:~cbuild\/gcc-linaro\/\+git\/gcc-linaro:neon into lp:gcc-linaro:master<\/h1>/);
+    assert.match(page.text, /<dt>Proposed branch:<\/dt><dd>lp:~cbuild\/gcc-linaro\/\+git\/gcc-linaro:neon<\/dd>/);
+    const comment = /data-baseurl="([^"]*\/comments\/\d+)"/.exec(page.text)![1];
+    assert.ok(comment.startsWith(`${gitWeb}/comments/`), comment);
+    const commentPage = await get(comment);
+    assert.equal(commentPage.status, 200);
+    assert.match(commentPage.text, /<h1>Code review comment for lp:~cbuild\/gcc-linaro\/\+git\/gcc-linaro:neon<\/h1>/);
+    assert.match(commentPage.text, /<p>On git now\.<\/p>/);
+    assert.equal((await get(gitWeb.replace('/+git/gcc-linaro/', '/+git/other/'))).status, 404, 'under another repository: no page');
+  });
+
   it('renders a body with text_to_html: paragraphs, <br />, leading spaces as &nbsp;, links, everything escaped', async () => {
     const id = await post('Results:\n\n  a9hf   CBuild  PASS  http://cbuild.example/log.\n<script>alert(1)</script>');
     const body = commentDiv((await get(webLink)).text, id);
