@@ -251,8 +251,9 @@ async function checkBuildable(ctx: CycleContext, vcs: Vcs, proposal: ProposalRow
   try {
     vcs.checkSource(sourceOf(source));
     vcs.checkSource(sourceOf(target));
-    vcs.sourceUrl(source, ctx.config.launchpad.branchUrl);
     for (const tip of [source, target]) {
+      // The target too: its tip is the baseline, built from the same kind of URL.
+      vcs.sourceUrl(tip, ctx.config.launchpad.branchUrl);
       const revision = vcs.tipRevision(tip);
       if (revision) vcs.checkRevision(revision);
     }

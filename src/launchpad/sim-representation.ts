@@ -320,7 +320,7 @@ export function renderGitRepository(state: SimState, links: Links, repository: G
     ...collectionLinks(self, ['dependent_landings']),
     description: null,
     display_name: identity,
-    git_https_url: repository.httpsUrl ?? links.git(state.shortenedPath(repository)),
+    git_https_url: repository.httpsUrl === undefined ? links.git(state.shortenedPath(repository)) : repository.httpsUrl,
     git_identity: identity,
     git_ssh_url: `git+ssh://git.launchpad.test/${state.shortenedPath(repository)}`,
     id: repository.id,

@@ -63,8 +63,8 @@ export interface GitRepositoryRecord {
   defaultBranch: string | null;
   dateCreated: Date;
   dateLastModified: Date;
-  /** What `git_https_url` says, when a test serves a real repository (a local path); else the simulator's own URL. */
-  httpsUrl: string | null;
+  /** What `git_https_url` says: a URL when a test serves a real repository, null for a private one (Launchpad gives it none); undefined: the simulator's own URL. */
+  httpsUrl: string | null | undefined;
 }
 
 export interface ProposalRecord {
@@ -275,7 +275,7 @@ export class SimState {
     return branch.revisions[branch.revisions.length - 1];
   }
 
-  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string }): GitRepositoryRecord {
+  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string | null }): GitRepositoryRecord {
     this.person(spec.owner);
     const project = this.project(spec.project);
     checkName('branch', spec.name);
@@ -296,7 +296,7 @@ export class SimState {
       defaultBranch: null,
       dateCreated: now,
       dateLastModified: now,
-      httpsUrl: spec.httpsUrl ?? null,
+      httpsUrl: spec.httpsUrl,
     };
     this.repositories.set(uniqueName, repository);
     return repository;

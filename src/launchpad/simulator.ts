@@ -268,9 +268,10 @@ export class LaunchpadSimulator {
   /**
    * A git repository; returns its unique name `~owner/project/+git/name`.
    * With `targetDefault` it is the project's default repository (`lp:project`);
-   * `httpsUrl` replaces its `git_https_url` (a test that serves a real one).
+   * `httpsUrl` replaces its `git_https_url`: a test that serves a real one, or
+   * null for a private repository, which Launchpad gives no anonymous URL.
    */
-  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string }): string {
+  addGitRepository(spec: { owner: string; project: string; name: string; targetDefault?: boolean; httpsUrl?: string | null }): string {
     return this.state.addGitRepository(spec).uniqueName;
   }
 

@@ -403,6 +403,25 @@ describe('e2e: git merge proposals', function () {
     ]);
   });
 
+  it('says once that a proposal into a private repository (no anonymous URL) cannot be built, and builds the others', async () => {
+    h = await startHarness();
+    const secret = h.lp.addGitRepository({ owner: 'linaro-toolchain', project: 'gcc-linaro', name: 'embargoed', httpsUrl: null });
+    h.lp.pushCommits(secret, 'refs/heads/master', 1);
+    h.lp.addPerson('kim', 'Kim');
+    const repository = h.lp.addGitRepository({ owner: 'kim', project: 'gcc-linaro', name: 'gcc-linaro' });
+    h.lp.pushCommits(repository, 'refs/heads/fix', 1);
+    const intoPrivate = h.lp.createMergeProposal({ source: repository, sourceRef: 'refs/heads/fix', target: secret, targetRef: 'refs/heads/master', registrant: 'kim' });
+    const other = h.proposeGit('dev', 'topic');
+    wired = await h.wire();
+    await cycleUntil(wired, () => resultsCount(h, other.link) === 1);
+    await wired.bot.runCycle();
+
+    const notices = botComments(h, intoPrivate);
+    assert.equal(notices.length, 1, notices.map((c) => c.content).join('\n---\n'));
+    assert.match(notices[0].content, /^cbuild-bot cannot build this proposal: git repository "~linaro-toolchain\/gcc-linaro\/\+git\/embargoed" has no anonymous https URL \(a private repository\?\)/);
+    assert.equal(h.lava.jobs().filter((j) => j.description.includes('~kim~')).length, 0);
+  });
+
   it('names the git source and its commit in the acknowledgement and the results comment', async () => {
     h = await startHarness();
     const mp = h.proposeGit('dev', 'topic');
