@@ -112,6 +112,10 @@ async function rebuild(ctx: CommandContext, proposal: ProposalRow, command: Omit
     await refuse(ctx, proposal, command, `cannot rebuild: no target ${listSome(unknown, 5)} (targets are ${listSome(known, 20)}).`);
     return;
   }
+  if (proposal.unbuildable !== null) {
+    await refuse(ctx, proposal, command, `cannot rebuild: ${proposal.unbuildable}.`);
+    return;
+  }
   const source = tipRevision(await store.sourceTip(proposal.source.link), config.launchpad.branchUrl);
   if (!source) {
     await refuse(ctx, proposal, command, 'cannot rebuild: Launchpad has not scanned the source yet.');

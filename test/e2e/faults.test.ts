@@ -216,8 +216,9 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       const odd = h.lp.addBranch({ owner: 'ivy', project: 'gcc-linaro', name: 'odd' });
       h.lp.pushRevisions(odd, 1, ['ivy@example.com-1 $(reboot)']);
       const oddLink = h.lp.createMergeProposal({ source: odd, target: h.trunk, registrant: 'ivy' });
+      h.lp.addPerson('rita', 'Rita Reviewer');
       const log = recordingLogger();
-      wired = await h.wire({ logger: log.logger });
+      wired = await h.wire({ logger: log.logger, config: { commands: { trusted: ['rita'] } } });
       await cycleUntil(wired, () => hasResults(h, home.link));
       for (let i = 0; i < 5; i++) await wired.bot.runCycle();
 
@@ -231,6 +232,14 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       assert.match(notices[0].content, /^cbuild-bot cannot build this proposal: bzr revision id "ivy@example\.com-1 \$\(reboot\)" has characters the bot does not pass to bzr\./);
       assert.equal(log.lines.filter((l) => l.includes('proposal cannot be built')).length, 1, log.lines.filter((l) => l.includes('odd')).join('\n'));
       assert.equal(h.lava.jobs().filter((j) => j.description.includes('~ivy~odd')).length, 0);
+
+      // A trusted rebuild cannot build it either: refused with the reason, not held as the bot's configuration error.
+      h.lp.addComment(oddLink, 'rita', 'cbuild-bot: rebuild');
+      await cycleUntil(wired, () => markers(h, oddLink).some((m) => m.startsWith('command/')));
+      assert.match(botComments(h, oddLink).at(-1)!.content, /^~rita: cannot rebuild: bzr revision id "ivy@example\.com-1 \$\(reboot\)" has characters the bot does not pass to bzr\.\n/);
+      assert.equal(h.lava.jobs().filter((j) => j.description.includes('~ivy~odd')).length, 0);
+      const oddRow = (await wired.store.proposalByLink(oddLink))!;
+      assert.equal(await wired.store.latestRequestOf(oddRow.id), undefined, 'no request made for it, so nothing held');
 
       // A revision it can take clears it: built and reported.
       h.lp.pushRevisions(odd, 1);
