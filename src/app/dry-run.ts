@@ -100,6 +100,10 @@ class DryRunBackend implements BuildBackend {
     return { externalId: DRY_RUN_ID + job.build.submit_key, jobUrl: `(dry run: ${this.label} job not submitted)` };
   }
 
+  configReread(): void {
+    this.real.configReread?.();
+  }
+
   async find(build: BuildRow): Promise<SubmittedJob | null> {
     return this.real.find(build);
   }

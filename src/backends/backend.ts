@@ -66,6 +66,8 @@ export interface BuildBackend {
   poll(build: BuildRow, request: RequestRow, cbuildJob: string): Promise<JobProgress | undefined>;
   cancel(build: BuildRow): Promise<void>;
   classifySubmitError(err: unknown): SubmitVerdict;
+  /** The config was read again (SIGHUP): drop what was read from the files it names. */
+  configReread?(): void;
 }
 
 export type BuildBackends = Record<Backend, BuildBackend>;

@@ -69,7 +69,7 @@ export class LavaBackend implements BuildBackend {
   ) {}
 
   /** Templates are read again after a config reload. */
-  forgetTemplates(): void {
+  configReread(): void {
     this.templates.clear();
   }
 

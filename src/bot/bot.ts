@@ -16,7 +16,6 @@ import { finishedUnreported, planBuilds, planComments, planComparisons, planRequ
 import { planRolloutChanges } from '../core/rollout.js';
 import { composeAck, composeResults } from '../core/report.js';
 import type { BuildBackends } from '../backends/backend.js';
-import { LavaBackend } from '../backends/lava.js';
 import { parseManifest, type Manifest } from '../results/index.js';
 import { sourceKey, vcsFor } from '../vcs/index.js';
 import { observeNamedProposals, observeProposals } from './observe.js';
@@ -148,8 +147,7 @@ export class Bot {
     this.events.configured({ dryRun: this.deps.dryRun, schedule: fixed.schedule });
     this.manifests.clear();
     this.watch = new WatchMatcher(this.deps.launchpad, () => this.config.launchpad.watch);
-    const lava = this.deps.backends.lava;
-    if (lava instanceof LavaBackend) lava.forgetTemplates();
+    for (const backend of Object.values(this.deps.backends)) backend.configReread?.();
     await this.retryHeldBuilds();
     return kept;
   }
@@ -348,12 +346,11 @@ export class Bot {
     }
   }
 
-  /** The unfinished builds' requests and proposals, read once for a step. */
+  /** The unfinished builds and their requests, read once for a step. */
   private async buildsWithContext(ctx: CycleContext) {
     const builds = await ctx.store.unfinishedBuilds();
     const requests = await ctx.store.requestsById([...new Set(builds.map((b) => b.request_id))]);
-    const proposals = await ctx.store.proposalsById([...new Set([...requests.values()].map((r) => r.proposal_id).filter((id): id is number => id !== null))]);
-    return { builds, requests, proposals };
+    return { builds, requests };
   }
 
   /**
