@@ -155,6 +155,13 @@ describe('bot: test-by-test agreement and flaky tests through the simulators', f
     const bad = await runCli(['flaky', '--config', config, '--format', 'yaml']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--format: expected text, json, manifest, not "yaml"/);
+    // A git target branch is its repository with the ref, as the store keeps it: accepted (no flips there).
+    const git = await runCli(['flaky', '--config', config, '--branch', 'lp:~linaro-toolchain/gcc-linaro/+git/gcc-linaro:refs/heads/master', '--format', 'json']);
+    assert.equal(git.code, 0, git.stderr);
+    assert.equal(JSON.parse(git.stdout).tests.length, 0);
+    const badRef = await runCli(['flaky', '--config', config, '--branch', '~linaro-toolchain/gcc-linaro/+git/gcc-linaro:refs/heads/a..b']);
+    assert.equal(badRef.code, 2);
+    assert.match(badRef.stderr, /--branch: expected .* \(contains "\.\."\), not "~linaro-toolchain\/gcc-linaro\/\+git\/gcc-linaro:refs\/heads\/a\.\.b"/);
     const unknown = await runCli(['flaky', '--config', config, '--target', 'armv5']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--target: no such target "armv5" \(targets are a9hf, x86_64\)/);
