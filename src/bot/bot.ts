@@ -10,7 +10,7 @@ import type { LaunchpadClient } from '../launchpad/client.js';
 import type { CBuildClient } from '../cbuild/client.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../log.js';
-import type { BotConfig, DailyConfig } from '../config/config.js';
+import { pollSchedule, type BotConfig, type DailyConfig } from '../config/config.js';
 import { FINAL_BUILD_STATES, type CommentRow, type RequestRow, type VcsKind } from '../core/model.js';
 import { finishedUnreported, planBuilds, planComments, planComparisons, planRequests, shownBuilds, type PlanConfig } from '../core/plan.js';
 import { planRolloutChanges } from '../core/rollout.js';
@@ -97,7 +97,7 @@ export class Bot {
     this.config = deps.config;
     this.events = deps.events ?? NO_EVENTS;
     this.guard = new Guard(deps.logger, this.events);
-    this.events.configured({ dryRun: deps.dryRun, schedule: this.config.schedule });
+    this.events.configured({ dryRun: deps.dryRun, schedule: pollSchedule(this.config) });
     this.runner = new BuildRunner(() => this.context());
     this.requests = new RequestMaker(deps.store, deps.backends, () => this.config, this.events, deps.logger, () => this.now());
     this.watch = new WatchMatcher(deps.launchpad, () => this.config.launchpad.watch);
@@ -144,7 +144,7 @@ export class Bot {
       kept.push('launchpad.serviceRoot/credentialsFile');
     }
     this.config = fixed;
-    this.events.configured({ dryRun: this.deps.dryRun, schedule: fixed.schedule });
+    this.events.configured({ dryRun: this.deps.dryRun, schedule: pollSchedule(fixed) });
     this.manifests.clear();
     this.watch = new WatchMatcher(this.deps.launchpad, () => this.config.launchpad.watch);
     for (const backend of Object.values(this.deps.backends)) backend.configReread?.();

@@ -14,7 +14,7 @@ import { LavaError } from '../lava/client.js';
 export type ServiceName = 'launchpad' | 'cbuild' | 'lava';
 
 export interface BotEvents {
-  /** The config in force: at start and after each reload. */
+  /** The config in force: at start and after each reload; `schedule` is the one Launchpad is polled on. */
   configured(mode: { dryRun: boolean; schedule: string }): void;
   /** One listing of the watched merge proposals on Launchpad. */
   polled(outcome: 'ok' | 'error'): void;

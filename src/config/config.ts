@@ -102,6 +102,11 @@ export interface WebhooksConfig {
   lava?: { url: string };
 }
 
+/** The schedule proposals are listed on: `schedule`, or with webhooks on their (rarer) `pollSchedule`. */
+export function pollSchedule(config: BotConfig): string {
+  return config.webhooks.launchpad?.pollSchedule ?? config.schedule;
+}
+
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
     super(`${file}: configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

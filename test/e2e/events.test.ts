@@ -13,6 +13,7 @@ import { Turns } from '../../src/app/turns.js';
 import { runService, type Service } from '../../src/app/service.js';
 import { webhooksCommand } from '../../src/app/webhooks-command.js';
 import { startStatusServer, type StatusServer } from '../../src/web/server.js';
+import { Health, readiness } from '../../src/web/health.js';
 import { LaunchpadClient } from '../../src/launchpad/client.js';
 import { HttpClient } from '../../src/http/client.js';
 import { silentLogger } from '../../src/log.js';
@@ -96,6 +97,22 @@ describe('e2e: events (webhooks and LAVA callbacks)', function () {
     await ev?.close();
     ev = undefined;
     await h?.close();
+  });
+
+  it('judges readiness (/readyz, the health line) by the poll schedule when webhooks are on, not by the cycle\'s', async () => {
+    h = await startHarness();
+    const health = new Health();
+    const secretFile = join(h.dir, 'webhook-secret');
+    writeFileSync(secretFile, SECRET + '\n');
+    const webhooks: BotConfig['webhooks'] = { launchpad: { path: '/hooks/launchpad', secretFile, pollSchedule: '*/30 * * * *', sweepSeconds: 3600 } };
+    const wired = await h.wire({ config: { schedule: '*/5 * * * *', webhooks }, events: health });
+    await wired.bot.runCycle();
+    const snapshot = health.snapshot();
+    assert.equal(snapshot.schedule, '*/30 * * * *');
+    assert.equal(snapshot.cycleIntervalMs, 30 * 60_000);
+    // 20 minutes after a good poll is within two poll intervals (it was not within two 5-minute cycles).
+    const checks = await readiness(health, wired.store, new Date(Date.parse(snapshot.lastPolledOkAt!) + 20 * 60_000));
+    assert.deepEqual(checks.filter((c) => !c.ok), []);
   });
 
   it('builds a pushed proposal and posts its results on events alone, with no poll after the one at start', async () => {
