@@ -60,13 +60,14 @@ export function launchpadCredentials(
   }
 }
 
-/** Whether any rollout level can turn LAVA builds on (the top level is on unless it says off). */
+/** Whether any rollout level can turn LAVA builds on (the top level is on unless it says off; `main: lava` turns it on wherever it is). */
 function lavaMayBuild(rollout: RolloutConfig): boolean {
   const levels: RolloutSetting[] = [
     ...Object.values(rollout.targets ?? {}),
     ...Object.values(rollout.projects ?? {}).flatMap((p) => [p, ...Object.values(p.targets ?? {})]),
   ];
-  return (rollout.lava ?? 'on') !== 'off' || levels.some((l) => l.lava !== undefined && l.lava !== 'off');
+  const turnsOn = (l: RolloutSetting) => l.main === 'lava' || (l.lava !== undefined && l.lava !== 'off');
+  return (rollout.lava ?? 'on') !== 'off' || turnsOn(rollout) || levels.some(turnsOn);
 }
 
 /** ✗ when group or others may read the file: secrets are the bot user's alone. */
