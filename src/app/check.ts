@@ -14,7 +14,7 @@
  */
 import { ConfigError, loadConfig, readLavaToken, type BotConfig } from '../config/config.js';
 import { lavaJobName, readJobTemplate, renderLavaJob } from '../backends/lava.js';
-import { requestJobName, resultsUploadUrl } from '../bot/requests.js';
+import { lavaCallbackUrl, requestJobName, resultsUploadUrl } from '../bot/requests.js';
 import { CBuildError, type CBuildClient } from '../cbuild/client.js';
 import { HttpError } from '../http/client.js';
 import { LaunchpadAuthError, LaunchpadError, type LaunchpadClient } from '../launchpad/client.js';
@@ -65,6 +65,8 @@ export function templateChecks(config: BotConfig): CheckItem[] {
       return { ok: false, cause: 'config', text: (err as Error).message, fix: `fix targets.${name}.lava.template` };
     }
     const failures = new Map<string, string[]>();
+    const callbackUrl = lavaCallbackUrl(config, SAMPLE_REQUEST);
+    const sampleCallback = callbackUrl ? { url: callbackUrl, token: '0'.repeat(64) } : undefined;
     for (const vcs of VCSES) {
       const sample = vcs.sample();
       const request = { id: SAMPLE_REQUEST, source: sample.source, revision: sample.revision };
@@ -78,6 +80,8 @@ export function templateChecks(config: BotConfig): CheckItem[] {
           cbuildJob,
           resultsUrl: resultsUploadUrl(config, cbuildJob),
           checkout: vcs.checkout(sample),
+          // With callbacks on, the bot adds its notify block: a template with one of its own is refused then.
+          callback: sampleCallback,
         });
         validateJobDefinition(rendered);
         continue;

@@ -13,7 +13,7 @@ import { nextAttempt, nextUncertainCheck } from '../core/retry.js';
 import type { BuildPatch } from '../store/store.js';
 import { vcsFor } from '../vcs/index.js';
 import { fetchFailureExcerpt, fetchTestSummary } from './results.js';
-import { requestJobName, resultsUploadUrl } from './requests.js';
+import { lavaCallbackUrl, requestJobName, resultsUploadUrl } from './requests.js';
 import type { CycleContext } from './context.js';
 import { randomBytes } from 'node:crypto';
 import type { JobCallback } from '../lava/template.js';
@@ -26,11 +26,11 @@ import { errorMessage, isServiceError } from './events.js';
  * the URL the job calls back when it ends.
  */
 async function callbackFor(ctx: CycleContext, build: BuildRow): Promise<JobCallback | undefined> {
-  const base = ctx.config.webhooks.lava?.url;
-  if (!base) return undefined;
+  const url = lavaCallbackUrl(ctx.config, build.id);
+  if (!url) return undefined;
   const token = randomBytes(32).toString('hex');
   await setCallbackToken(ctx.store, build.id, token, ctx.now());
-  return { url: new URL(`hooks/lava/${build.id}`, base).toString(), token };
+  return { url, token };
 }
 
 export class BuildRunner {

@@ -23,6 +23,12 @@ export function resultsUploadUrl(config: BotConfig, cbuildJob: string): string {
   return new URL(`build/${encodeURIComponent(cbuildJob)}/logs/`, config.cbuild.resultsUrl).toString();
 }
 
+/** Where a build's LAVA job calls the bot back (webhooks.lava), or undefined when callbacks are off. */
+export function lavaCallbackUrl(config: BotConfig, buildId: number): string | undefined {
+  const base = config.webhooks.lava?.url;
+  return base ? new URL(`hooks/lava/${buildId}`, base).toString() : undefined;
+}
+
 export class RequestMaker {
   constructor(
     private readonly store: Store,

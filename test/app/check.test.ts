@@ -75,6 +75,23 @@ describe('preflight: cbuild-bot check, and run/once at start', function () {
     );
   });
 
+  it('renders the templates as the bot submits them: with LAVA callbacks on, a template with a notify block of its own is named', async () => {
+    const withNotify = join(h.dir, 'with-notify.yaml');
+    writeFileSync(withNotify, `${readFileSync(TEMPLATE, 'utf8')}\nnotify:\n  criteria:\n    status: finished\n  recipients: []\n`);
+    const config = configWith((raw) => {
+      raw.targets.a9hf.lava.template = withNotify;
+      raw.webhooks = { lava: { url: 'http://bot.lab.example:8080/' } };
+    });
+    const check = await runCli(['check', '--config', config], env);
+    assert.equal(check.code, 1, check.stdout);
+    assert.ok(
+      check.stdout.split('\n').some((l) => l.startsWith(`✗ job template '${withNotify}' for target 'a9hf' has a notify block of its own; with webhooks.lava the bot adds the job's notify block itself`)),
+      check.stdout,
+    );
+    const withoutCallbacks = await runCli(['check', '--config', configWith((raw) => void (raw.targets.a9hf.lava.template = withNotify), 'no-callbacks.json')], env);
+    assert.equal(withoutCallbacks.code, 0, withoutCallbacks.stdout);
+  });
+
   it('names a template that is not YAML and one LAVA would refuse, with file and target, exit 1; once refuses to start on them', async () => {
     const notYaml = join(h.dir, 'not-yaml.yaml');
     writeFileSync(notYaml, readFileSync(TEMPLATE, 'utf8').replace('priority: medium', 'priority: [medium'));
