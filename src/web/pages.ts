@@ -188,7 +188,7 @@ function testCounts(tests: TestSummary | null): string {
 
 export function proposalPage(proposal: ProposalView, requests: RequestView[], ctx: PageContext): Html {
   const sections = requests.map(
-    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>${r.revision[0].toUpperCase()}${r.revision.slice(1)} — ${verdict(r)}</h2>
+    (r) => html`<section id="request-${r.id}" data-request="${r.id}"><h2>${r.revision.replace(/^revision\b/, 'Revision')} — ${verdict(r)}</h2>
 <p class="muted">request ${r.id}, seen ${r.createdAt}${r.finishedAt ? html`, ended ${r.finishedAt}` : ''}${r.origin === 'rebuild' ? html`, rebuild asked by ~${r.requestedBy ?? 'someone'}` : ''}</p>
 <table><thead><tr><th>target</th><th>backend</th><th>state</th><th>submitted</th><th>wait</th><th>build time</th><th>attempt</th><th>tests</th><th>regressions</th><th>links</th></tr></thead><tbody>${r.builds.map(
       (b) => html`<tr data-target="${b.target}" data-backend="${b.backend}"><td>${b.target}</td><td>${BACKEND_LABEL[b.backend as Backend] ?? b.backend}${b.shadow ? html` <span class="shadow">shadow</span>` : ''}</td><td>${stateBadge(b.state)}${b.detail && b.state !== 'passed' ? html`<br><span class="muted">${b.detail}</span>` : ''}</td><td>${b.submittedAt ?? '-'}</td><td>${duration(b.queueWaitMs)}</td><td>${duration(b.buildTimeMs)}</td><td class="num">${b.attempt}</td><td>${testCounts(b.tests)}</td><td class="num">${b.regressions ?? '-'}</td><td>${link(b.jobUrl, 'job')} ${link(b.logUrl, 'log')} ${link(b.resultsUrl, 'results')}</td></tr>`,

@@ -73,6 +73,10 @@ describe('web: status server', () => {
     const revisions = [...page.text.matchAll(/<h2>Revision (\d+) /g)].map((m) => m[1]);
     assert.deepEqual(revisions, ['2', '1'], 'newest revision first');
     assert.match(page.text, /<td>a9hf<\/td><td>LAVA<\/td><td><span class="state state-infra">infra<\/span>/);
+    // A git revision is its commit id, shown as it is (an id is not a word to capitalise).
+    const git = { kind: 'proposal' as const, origin: 'revision' as const, requestedBy: null, proposalId: ids.proposalId, baseRequestId: null, source: { vcs: 'git' as const, path: '~alice/gcc-linaro/+git/gcc-linaro', ref: 'refs/heads/fix' }, sourceUrl: 'https://git.launchpad.net/~alice/gcc-linaro', revision: { id: 'ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12', revno: null } };
+    await store.createRequest(git, [{ target: 'a9hf', backend: 'lava' }], (rid) => `git-${rid}`, NOW.toISOString());
+    assert.match((await get(`${server.url}proposal/${ids.proposalId}`)).text, /<h2>ab12cd3 — /);
     assert.equal((await get(`${server.url}proposal/999`)).status, 404);
     assert.equal((await get(`${server.url}proposal/abc`)).status, 404);
     assert.equal((await get(`${server.url}nowhere`)).status, 404);
