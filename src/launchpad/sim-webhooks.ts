@@ -11,7 +11,7 @@
  * Launchpad fires a webhook for (a proposal created, a new diff, a status
  * change, a comment — the bot's own too —, a push) makes deliveries.
  */
-import http from 'node:http';
+import { rawRequest, type RawOutcome } from '../http/raw-request.js';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { pythonJsonDumps, webhookSignature } from './webhooks.js';
@@ -431,26 +431,17 @@ export class SimWebhooks {
   }
 
   /** `WebhookClient.deliver`: the JSON body as Python writes it, these headers and no others, 30 s to answer. */
-  private post(hook: SimWebhook, delivery: SimDelivery): Promise<{ status?: number; error?: string }> {
+  private async post(hook: SimWebhook, delivery: SimDelivery): Promise<RawOutcome> {
     const body = pythonJsonDumps(delivery.payload);
     const headers: Record<string, string> = {
       'User-Agent': 'launchpad.test-Webhooks/rsimulator',
       'Content-Type': 'application/json',
       'X-Launchpad-Event-Type': delivery.eventType,
       'X-Launchpad-Delivery': String(delivery.id),
-      'Content-Length': String(Buffer.byteLength(body)),
     };
     if (hook.secret !== null) headers['X-Hub-Signature'] = webhookSignature(hook.secret, body);
-    return new Promise((resolve) => {
-      const req = http.request(hook.deliveryUrl, { method: 'POST', headers, timeout: this.timeoutMs }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode }));
-        res.on('error', (err) => resolve({ error: `Connection error: ${err.message}` }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', (err) => resolve({ error: `Connection error: ${err.message}` }));
-      req.end(body);
-    });
+    const outcome = await rawRequest(hook.deliveryUrl, { method: 'POST', headers, body, timeoutMs: this.timeoutMs, timeoutMessage: 'timed out' });
+    return outcome.error === undefined ? outcome : { error: `Connection error: ${outcome.error}` };
   }
 
   // ---- rules ----

@@ -7,8 +7,7 @@
  * shows the old state —, one request per callback with a 5 s timeout, no
  * retry, a failure only logged.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { rawRequest } from '../http/raw-request.js';
 import type { Logger } from '../log.js';
 import { pythonJsonDumps } from '../launchpad/webhooks.js';
 import type { JobNotify } from './template.js';
@@ -150,7 +149,7 @@ export async function invokeCallbacks(
       }
     }
     logger?.info(`lava simulator: Sending request to callback url ${url}`);
-    const outcome = await send(url, callback.method, headers, body);
+    const outcome = await rawRequest(url, { method: callback.method, headers, body, timeoutMs: CALLBACK_TIMEOUT_MS, timeoutMessage: `Read timed out. (read timeout=${CALLBACK_TIMEOUT_MS / 1000})` });
     made.push({ jobId: job.id, url, state, ...outcome });
     if (outcome.error !== undefined || (outcome.status !== undefined && outcome.status >= 400)) {
       logger?.warn(`lava simulator: Problem sending request to ${url}: ${outcome.error ?? `${outcome.status} error`}`);
@@ -158,23 +157,3 @@ export async function invokeCallbacks(
   }
 }
 
-function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body: string | undefined): Promise<{ status?: number; error?: string }> {
-  return new Promise((resolve) => {
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
-      resolve({ error: `Invalid URL '${url}'` });
-      return;
-    }
-    const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(target, { method, headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: CALLBACK_TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-      res.on('error', (err) => resolve({ error: err.message }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`Read timed out. (read timeout=${CALLBACK_TIMEOUT_MS / 1000})`)));
-    req.on('error', (err) => resolve({ error: err.message }));
-    req.end(body);
-  });
-}

@@ -182,4 +182,15 @@ describe('Launchpad simulator: webhooks', () => {
     await lp.webhooksSettled();
     assert.deepEqual(lp.webhookDeliveries()[2].payload, { ping: true });
   });
+
+  it('delivers to an https URL too: a receiver that does not answer TLS is a connection error, recorded, not a crash', async () => {
+    const plain = await receiver([]);
+    await client('member').newWebhook(trunkLink, { deliveryUrl: plain.url.replace(/^http:/, 'https:'), eventTypes: ['bzr:push:0.1'], secret: 's' });
+    lp.pushRevisions(trunk, 1);
+    await lp.webhooksSettled();
+    const [delivery] = lp.webhookDeliveries();
+    assert.equal(delivery.successful, false);
+    assert.match(delivery.errorMessage!, /^Connection error: /);
+    await plain.close();
+  });
 });
