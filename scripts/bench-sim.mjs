@@ -1,7 +1,7 @@
-// The simulators of the benchmarks (bench-poll.mjs, bench-latency.mjs), in a process of their own so
+// The simulated Launchpad of bench-poll.mjs, in a process of its own so
 // that the bot's CPU is measured alone. Commands arrive as JSON lines on stdin; each gets one JSON
 // line on stdout.
-//   {"cmd": "launchpad", "proposals": N, "latencyMs": 20, "git": false}   → {"root": URL}
+//   {"cmd": "launchpad", "proposals": N, "latencyMs": 20}   → {"root": URL}
 //   {"cmd": "push", "count": K}        → pushes a revision to the first K proposals' sources
 //   {"cmd": "requests"}                → {"requests": total served so far}
 // bench-latency.mjs drives its own simulators in-process instead (it measures time, not CPU).

@@ -101,8 +101,9 @@ const BUILD_LOG = 'make.log';
 
 /**
  * The first error lines of a failed build, from the make.log in its result
- * directory (both backends publish it there), within the size limit. What
- * goes wrong reading it is said in the excerpt's note, never thrown: a
+ * directory (both backends publish it there), within the size limit. A log
+ * over the limit, or none, is said in the excerpt's note; a failure to fetch
+ * it is thrown, and the caller records the build without an excerpt: a
  * broken build's comment must not wait on its log.
  */
 export async function fetchFailureExcerpt(results: CBuildClient, resultDirUrl: string, limits: ResultLimits): Promise<FailureExcerpt> {

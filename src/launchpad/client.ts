@@ -28,15 +28,15 @@ export interface LaunchpadClientOptions {
   pageSize?: number;
 }
 
+/** How long a watched git repository's link is trusted before it is looked up again. */
+const LISTING_TARGET_TTL_MS = 3600_000;
+
 /**
  * Where to list proposals: a project (git and bzr), the proposals targeting
  * one bzr branch (`lp:` URL or `~owner/project/name`), or those targeting a
  * git repository (`lp:project`, `lp:~owner/project/+git/name`), optionally
  * one of its refs.
  */
-/** How long a watched git repository's link is trusted before it is looked up again. */
-const LISTING_TARGET_TTL_MS = 3600_000;
-
 export type ProposalTarget = { project: string } | { branch: string } | { repository: string; ref?: string };
 
 /** A conditional GET's outcome: unchanged since `knownEtag`, or the entry and its current ETag. */

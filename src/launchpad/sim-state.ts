@@ -362,7 +362,7 @@ export class SimState {
     return undefined;
   }
 
-  /** The current revision of a proposal's source, target or prerequisite. */
+  /** The current revision of a proposal's source or target. */
   tipOf(proposal: ProposalRecord, side: 'source' | 'target'): string | null {
     if (proposal.vcs === 'bzr') return this.tip(proposal[side])?.revisionId ?? null;
     const history = this.gitRepository(proposal[side]).refs.get((side === 'source' ? proposal.sourceRef : proposal.targetRef)!);

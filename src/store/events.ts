@@ -1,5 +1,5 @@
 /**
- * What the event receivers record (migration 008): the Launchpad deliveries
+ * What the event receivers record (migration 009): the Launchpad deliveries
  * already taken, which proposals' comments a delivery said are worth reading,
  * and the digest of each LAVA build's callback token. Each receipt is one
  * transaction, so a delivery is taken once and its effect kept together.

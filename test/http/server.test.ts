@@ -47,7 +47,8 @@ describe('http/server: readRequestBody', () => {
   it('without drain, refuses a declared Content-Length over the limit before reading any of it', async () => {
     const server = await bodyServer(1024, {});
     try {
-      assert.deepEqual(await post(server.url, Buffer.alloc(2048)), { status: 413, text: 'over 1024, saw 2048' });
+      // Large enough to arrive in several chunks: reading it would stop at the first, long before 300,000.
+      assert.deepEqual(await post(server.url, Buffer.alloc(300_000)), { status: 413, text: 'over 1024, saw 300000' });
     } finally {
       await server.close();
     }
