@@ -7,8 +7,8 @@
  * problem names the file and the limit it broke.
  */
 import { ResultTooLargeError, type CBuildClient } from '../cbuild/client.js';
-import { parseSum, summarizeCounts, type SumFile } from '../results/sum.js';
-import { bytesToText, longLineProblem } from '../results/bytes.js';
+import { parseSum, SumLineTooLongError, summarizeCounts, type SumFile } from '../results/sum.js';
+import { bytesToText } from '../results/bytes.js';
 import { firstErrors } from '../results/build-log.js';
 import type { FailureExcerpt, TestSummary } from '../core/model.js';
 
@@ -47,9 +47,12 @@ export async function sumFiles(results: CBuildClient, dir: ResultDir): Promise<M
 export async function fetchSum(results: CBuildClient, dir: ResultDir, file: string, limits: ResultLimits): Promise<SumFile> {
   const body = await results.fetchResultFile(dir.jobName, dir.resultDir, file, { decompress: file.endsWith('.xz'), maxBytes: limits.maxFileBytes });
   if (!body) throw new Error(`${file} disappeared from ${dir.jobName}/${dir.resultDir}`);
-  const long = longLineProblem(body, limits.maxLineBytes);
-  if (long) throw new Error(`${file}: ${long} (results.maxLineBytes)`);
-  return parseSum(body, { source: `${dir.resultDir}/${file}` });
+  try {
+    return parseSum(body, { source: `${dir.resultDir}/${file}`, maxLineBytes: limits.maxLineBytes });
+  } catch (err) {
+    if (err instanceof SumLineTooLongError) throw new Error(`${err.message} (results.maxLineBytes)`);
+    throw err;
+  }
 }
 
 /** A `.sum` file by its plain name (`gcc.sum`) and the file that holds it (`gcc.sum.xz`). */

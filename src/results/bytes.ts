@@ -33,20 +33,3 @@ export function hasWordAt(buf: Buffer, at: number, end: number, word: string): b
   }
   return true;
 }
-
-/**
- * Why `buf` has a line longer than `maxBytes` ("line 12 is 600000000 bytes
- * long, more than the limit of 65536"), or null. A `.sum` line is a test
- * name and its result: one this long is garbage, and turning it into a
- * string could exhaust V8's string limit.
- */
-export function longLineProblem(buf: Buffer, maxBytes: number): string | null {
-  let start = 0;
-  for (let line = 1; start < buf.length; line++) {
-    const newline = buf.indexOf(0x0a, start);
-    const end = newline < 0 ? buf.length : newline;
-    if (end - start > maxBytes) return `line ${line} is ${end - start} bytes long, more than the limit of ${maxBytes}`;
-    start = end + 1;
-  }
-  return null;
-}

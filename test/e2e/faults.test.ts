@@ -190,6 +190,21 @@ describe('e2e: hostile input and faults (issue 9)', function () {
       assert.ok(peak - before < 128 << 20, `the bot's memory grew by ${Math.round((peak - before) / 2 ** 20)} MiB reading a 512 MiB bomb`);
     });
 
+    it('4: says which file, which line and which limit when a fetched gcc.sum has a line over results.maxLineBytes', async () => {
+      h = await startHarness();
+      const mp = h.propose('yuri', 'long-line');
+      alterBuilds(h, mp.branch, (outcome) => {
+        const sum = outcome.files['gcc.sum'].toString();
+        return { ...outcome, files: { ...outcome.files, 'gcc.sum': Buffer.from(sum.replace('\n', `\nPASS: ${'x'.repeat(200_000)}\n`)) } };
+      });
+      wired = await h.wire();
+      await cycleUntil(wired, () => hasResults(h, mp.link));
+      const [results] = resultsComments(h, mp.link);
+      for (const backend of ['CBuild', 'LAVA']) {
+        assert.match(results.content, new RegExp(`^- a9hf ${backend}: results could not be read: \\S+/gcc\\.sum: line 2 is 200006 bytes long, more than the limit of 65536 bytes on a line \\(results\\.maxLineBytes\\)$`, 'm'));
+      }
+    });
+
     it('5: `compare` refuses a .sum with a line over the limit with exit 2 and a message naming the file, the line and the option', async () => {
       h = await startHarness();
       const old = join(h.dir, 'old.sum');
