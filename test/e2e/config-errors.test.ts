@@ -10,7 +10,7 @@
  * SIGHUP.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli, startCli } from '../support/cli.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, type BotConfig } from '../../src/config/config.js';
@@ -21,7 +21,6 @@ import { Metrics } from '../../src/web/metrics.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import { markers, cycleUntil, LAVA_TOKEN, startHarness, type Harness } from './harness.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 const TEMPLATE = join(projectRoot(), 'templates/lava/gcc-build.yaml');
 const HELD = "HELD: cbuild-bot's own configuration is wrong (not the change); built once that is fixed";
 const HELD_STEP = 'cannot submit build: the configuration is wrong; its builds are held until it is fixed and the config re-read (SIGHUP, or a restart)';
@@ -126,12 +125,7 @@ describe('e2e: configuration errors are held, not reported', function () {
 
     // The token is read at start: the operator fixes the file and restarts; the start tries held builds again.
     writeFileSync(h.lavaTokenFile, LAVA_TOKEN + '\n');
-    const once = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'once', '--config', join(h.dir, 'bot.config.json')], { env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const once = await runCli(['once', '--config', join(h.dir, 'bot.config.json')], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
     assert.equal(once.code, 0, once.stderr);
     assert.match(once.stderr, /INFO builds held for a configuration error are tried again builds=4/);
     assert.equal(h.lava.jobs().length, 4);
@@ -149,39 +143,26 @@ describe('e2e: configuration errors are held, not reported', function () {
     for (const t of Object.values(raw.targets) as { lava: { template: string } }[]) t.lava.template = copy;
     const configFile = join(h.dir, 'every-second.json');
     writeFileSync(configFile, JSON.stringify({ ...raw, schedule: '* * * * * *' }));
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], { env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    const waitFor = async (what: string, check: () => boolean) => {
-      const deadline = Date.now() + 30_000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const bot = startCli(['run', '--config', configFile], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
+    const { child, waitFor } = bot;
     try {
-      await waitFor('the first cycle', () => /INFO cycle done/.test(log));
+      await waitFor('the first cycle', () => /INFO cycle done/.test(bot.log()));
       writeFileSync(copy, template.replace('priority: medium', 'priority: [medium'));
       const mp = h.propose('zoe', 'edited-template');
       await waitFor('the acknowledgement', () => markers(h, mp.link).includes('2/ack'));
-      assert.match(log, new RegExp(`ERROR ${HELD_STEP.replace(/[()]/g, '\\$&')} target=a9hf backend=lava error="job template '${copy}' for target 'a9hf' is not valid YAML`));
+      assert.match(bot.log(), new RegExp(`ERROR ${HELD_STEP.replace(/[()]/g, '\\$&')} target=a9hf backend=lava error="job template '${copy}' for target 'a9hf' is not valid YAML`));
       assert.equal(h.lava.jobs().length, 0);
 
       child.kill('SIGHUP');
-      await waitFor('the refused reload', () => /config not reloaded/.test(log));
-      assert.match(log, new RegExp(`ERROR config not reloaded: the new file is not valid; keeping the old one error=".*✗ job template '${copy}' for target 'a9hf' is not valid YAML`));
+      await waitFor('the refused reload', () => /config not reloaded/.test(bot.log()));
+      assert.match(bot.log(), new RegExp(`ERROR config not reloaded: the new file is not valid; keeping the old one error=".*✗ job template '${copy}' for target 'a9hf' is not valid YAML`));
       writeFileSync(copy, template);
       child.kill('SIGHUP');
       await waitFor('the results', () => markers(h, mp.link).includes('2/results'));
-      assert.match(log, /INFO builds held for a configuration error are tried again builds=4\n/);
+      assert.match(bot.log(), /INFO builds held for a configuration error are tried again builds=4\n/);
       assert.match(comment(h, mp.link, '2/results'), /^Every build passed with no test regressions\.$/m);
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await bot.stop();
     }
   });
 });

@@ -8,14 +8,13 @@
  * creates jobs a while after their submission arrived.
  */
 import assert from 'node:assert/strict';
+import { CLI, cliEnv } from '../support/cli.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './harness.js';
-import { projectRoot } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
 function random(seed: number): () => number {
@@ -115,7 +114,7 @@ describe('e2e: kill -9 at random moments', function () {
       const pushes = pushAtRuns.flatMap((r, i) => (r === run ? [pushed[i]] : []));
       const pushAfter = Math.floor(pushDraw * 600);
       const proc = spawn(process.execPath, [CLI, 'once', '--config', config], {
-        env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
+        env: cliEnv({ CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile }),
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       child = proc;

@@ -4,18 +4,17 @@
  * next run finds the comment by its marker and does not post it again.
  */
 import assert from 'node:assert/strict';
+import { CLI, cliEnv } from '../support/cli.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './harness.js';
-import { projectRoot } from '../../src/config/config.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
 /** Runs `cbuild-bot once` as its own process (asynchronously: the simulators live in this one). */
 function runOnce(h: Harness, extraEnv: Record<string, string> = {}): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'once', '--config', join(h.dir, 'bot.config.json')], {
-      env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile, ...extraEnv },
+      env: cliEnv({ CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile, ...extraEnv }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

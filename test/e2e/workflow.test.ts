@@ -5,7 +5,6 @@
  * timers, and a rollback by SIGHUP to a running `cbuild-bot run`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock } from 'node:test';
@@ -14,10 +13,8 @@ import type { WiredBot } from '../../src/app/wiring.js';
 import { gatherStatus } from '../../src/app/status.js';
 import { runService, type Service } from '../../src/app/service.js';
 import { silentLogger } from '../../src/log.js';
-import { projectRoot } from '../../src/config/config.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 /** Timers that fake timers leave alone, for waiting on real I/O. */
 const realSetTimeout = globalThis.setTimeout;
 
@@ -25,30 +22,7 @@ const realSetTimeout = globalThis.setTimeout;
 const hasResults = (h: Harness, link: string, requestId: number) => markers(h, link).includes(`${requestId}/results`);
 
 /** `cbuild-bot run` on the harness's config as a child process, its log gathered, to signal and to wait on. */
-function startRun(h: Harness, configFile: string) {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-    env: { ...process.env, CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  return {
-    child,
-    log: () => log,
-    async waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-      const deadline = Date.now() + ms;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    async stop(): Promise<void> {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
+const startRun = (h: Harness, configFile: string) => startCli(['run', '--config', configFile], { CBUILD_BOT_LP_CREDENTIALS: h.credentialsFile });
 
 describe('e2e: dailies, manual builds, commands and rollout', function () {
   this.timeout(90_000);

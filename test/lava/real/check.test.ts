@@ -7,27 +7,16 @@
  * as against the simulator.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../../src/config/config.js';
 import { HttpClient } from '../../../src/http/client.js';
 import { LavaClient, LavaFault } from '../../../src/lava/client.js';
 import { LAVA_TOKEN, startHarness, type Harness } from '../../e2e/harness.js';
 import { requireRealLava, type RealLava } from './env.js';
+import { runCli } from '../../support/cli.js';
 
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
-
-function check(config: string, credentials: string): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CBUILD_BOT_')));
-    const child = spawn(process.execPath, [CLI, 'check', '--config', config], { env: { ...env, CBUILD_BOT_LP_CREDENTIALS: credentials }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
-}
+/** `cbuild-bot check` with these Launchpad credentials. */
+const check = (config: string, credentials: string) => runCli(['check', '--config', config], { CBUILD_BOT_LP_CREDENTIALS: credentials });
 
 describe('real LAVA: cbuild-bot check', function () {
   this.timeout(120_000);
