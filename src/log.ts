@@ -1,4 +1,5 @@
 import { redact } from './secrets.js';
+import { oneLine } from './text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -76,7 +77,8 @@ export function createLogger(
     const tail = Object.entries(safe)
       .map(([k, v]) => `${k}=${errorKeys.has(k) ? JSON.stringify(v) : formatValue(v)}`)
       .join(' ');
-    sink.write(`${time} ${level.toUpperCase()} ${redact(msg)}${tail ? ' ' + tail : ''}\n`);
+    // A message may quote a service's text (a LAVA fault, a check's line): one line, no control character reaches the terminal.
+    sink.write(`${time} ${level.toUpperCase()} ${oneLine(redact(msg))}${tail ? ' ' + tail : ''}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -22,6 +22,12 @@ describe('log', () => {
     ]);
   });
 
+  it('keeps a text line one line with no control characters, even when the message quotes a service', () => {
+    const { lines, logger } = capture();
+    logger.warn('✗ LAVA: \u001b]0;owned\u0007fault\nsecond line', { detail: 'a\u001b[2Jb' });
+    assert.deepEqual(lines, ['2026-11-24T10:00:00.000Z WARN ✗ LAVA: \\x1b]0;owned\\x07fault\\x0asecond line detail="a\\u001b[2Jb"\n']);
+  });
+
   it('masks registered secrets in both formats, whatever JSON escaping would do to them', () => {
     const secret = 'tok"en\\with-quote';
     registerSecret(secret);
