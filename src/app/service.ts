@@ -10,6 +10,7 @@ import type { BotConfig, DailyConfig } from '../config/config.js';
 import { configChanges } from '../config/diff.js';
 import type { WiredBot } from './wiring.js';
 import { Turns } from './turns.js';
+import { dailyName } from '../bot/manual.js';
 
 export interface ServiceOptions {
   /** The one queue of steps, shared with the event receivers (default: the service's own). */
@@ -50,10 +51,11 @@ export async function runService(wired: WiredBot, logger: Logger, options: Servi
     });
   };
   const daily = (d: DailyConfig) =>
-    inTurn(`daily ${'branch' in d ? d.branch : d.repository}`, async () => {
+    inTurn(`daily ${dailyName(d)}`, async () => {
       const outcome = await bot.runDaily(d);
       logger.info('daily', { source: outcome.source, request: outcome.request?.id, result: outcome.message });
-      if (outcome.request) await bot.runCycle(); // submit its builds now, not at the next tick
+      // Submit its builds now, not at the next tick; listing the proposals is the poll's job.
+      if (outcome.request) await bot.runCycle({ observe: false });
     });
 
   let tasks: ScheduledTask[] = [];

@@ -38,7 +38,8 @@ async function readSource(ctx: CycleContext, vcs: VcsKind, name: string, ref?: s
   return tip;
 }
 
-function dailyName(daily: DailyConfig): string {
+/** How logs and turns name a daily: its branch, or its repository and ref. */
+export function dailyName(daily: DailyConfig): string {
   return 'branch' in daily ? daily.branch : daily.ref ? `${daily.repository} ${daily.ref}` : daily.repository;
 }
 

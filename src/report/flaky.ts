@@ -14,7 +14,7 @@ import { textTable } from '../core/report.js';
 import type { Backend } from '../core/model.js';
 import { parseManifest, type Manifest, type TestStatus } from '../results/index.js';
 import { LISTED_DIFFERENCES, type FlipRow } from '../store/test-comparisons.js';
-import { BACKEND_LABEL, terminalSafe } from './format.js';
+import { BACKEND_LABEL } from './format.js';
 
 export interface LearnedFlakyTest {
   targetBranch: string;
@@ -158,8 +158,8 @@ export function formatFlaky(list: LearnedFlakyList, format: FlakyFormat, options
                 t.targetBranch,
                 t.target,
                 BACKEND_LABEL[t.backend],
-                terminalSafe(t.tool),
-                terminalSafe(t.test),
+                t.tool,
+                t.test,
                 String(t.flips),
                 describeChanges(t),
                 t.firstSeen.slice(0, 10),

@@ -4,6 +4,7 @@
  * the readiness verdict and the forecast.
  */
 import { textTable } from '../core/report.js';
+import { oneLine } from '../text.js';
 import { duration, percent } from './stats.js';
 import type { Backend } from '../core/model.js';
 import type { AgreementPair, SuspectTest } from './agreement.js';
@@ -18,11 +19,6 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'csv'];
 export const BACKEND_LABEL: Record<Backend, string> = { cbuild: 'CBuild', lava: 'LAVA' };
 
 export { percent, duration };
-
-/** Test names come from builds: on a terminal their control characters show as `\u001b` escapes and never act. */
-export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** How many differing tests a one-line description names. */
 const NAMED_DIFFERENCES = 3;
@@ -149,14 +145,14 @@ function formatText(report: StabilityReport): string {
     const differing = agreement.pairs.filter((p) => p.verdict !== 'agree');
     if (differing.length) {
       parts.push('', 'Where they differ or cannot be compared:');
-      for (const p of differing) parts.push(terminalSafe(`  request ${p.requestId} ${p.source} ${p.revision} on ${p.target}: ${describeDifference(p)}`));
+      for (const p of differing) parts.push(oneLine(`  request ${p.requestId} ${p.source} ${p.revision} on ${p.target}: ${describeDifference(p)}`));
     }
     if (agreement.suspects.length) {
       parts.push('', "Tests that differ on more than one revision (the build image's suspects):");
       for (const [target, suspects] of suspectsShown(agreement.suspects)) {
         for (const s of suspects.shown) {
           const revisions = s.revisions.map((r) => `request ${r.requestId} ${r.source} ${r.revision}`).join(', ');
-          parts.push(terminalSafe(`  ${s.target} ${s.tool}: ${s.name}: ${s.pairs} of ${s.of} revisions (${describeSuspect(s)}): ${revisions}`));
+          parts.push(oneLine(`  ${s.target} ${s.tool}: ${s.name}: ${s.pairs} of ${s.of} revisions (${describeSuspect(s)}): ${revisions}`));
         }
         if (suspects.more) parts.push(`  ${target}: ${suspects.more} more (--format json lists them all)`);
       }
@@ -228,8 +224,8 @@ export function readinessLines(report: Pick<StabilityReport, 'readiness'>): stri
     );
     parts.push('');
     for (const r of report.readiness) {
-      parts.push(terminalSafe(`  ${r.target}: ${r.verdict}`));
-      parts.push(terminalSafe(`    if every native build of ${r.target} ran on LAVA: ${describeForecast(r.forecast)}`));
+      parts.push(oneLine(`  ${r.target}: ${r.verdict}`));
+      parts.push(oneLine(`    if every native build of ${r.target} ran on LAVA: ${describeForecast(r.forecast)}`));
     }
   }
   return parts;

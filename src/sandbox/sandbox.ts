@@ -43,6 +43,8 @@ import { gatherReport } from '../report/gather.js';
 import { readinessLines } from '../report/format.js';
 import { reportSettings } from '../report/report.js';
 import { windowEndingAt } from '../report/window.js';
+import { shellQuote } from '../lava/template.js';
+import { terminalSafe } from '../text.js';
 import { SandboxToolchain } from './toolchain.js';
 import { SANDBOX_TRUSTED, seedGccLinaro, type SeededScenario } from './scenario.js';
 
@@ -107,7 +109,8 @@ function pause(ms: number, stop: Stop): Promise<void> {
 
 export async function runSandbox(opts: SandboxOptions): Promise<number> {
   const logger = commandLogger(opts.log, 'warn');
-  const say = (text: string) => opts.out.write(text + '\n');
+  // Comments and names may come from a real Launchpad (--launchpad): shown, never acted on by the terminal.
+  const say = (text: string) => opts.out.write(terminalSafe(text) + '\n');
   const stop = catchStopSignals();
   const dir = mkdtempSync(join(tmpdir(), 'cbuild-bot-sandbox-'));
   const closers: (() => Promise<void>)[] = [];
@@ -166,7 +169,7 @@ async function exampleSchedule(sandbox: Sandbox): Promise<string> {
 
 /** A word the shell reads as itself (names from a real Launchpad are data, not shell syntax). */
 function shellWord(word: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./~-]+$/.test(word) ? word : shellQuote(word);
 }
 
 interface Sandbox {
