@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { Turns } from './turns.js';
 
 /** How long after a callback to look at a job LAVA did not show Finished yet; then the poll follows it. */
-export const RECHECK_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16_000];
+const RECHECK_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16_000];
 
 export interface HintActor {
   actOnHints(hints: readonly Hint[]): Promise<{ unfinished: number[] }>;
@@ -29,7 +29,6 @@ export class EventQueue {
     private readonly turns: Turns,
     private readonly bot: HintActor,
     private readonly logger: Logger,
-    private readonly recheckDelaysMs: readonly number[] = RECHECK_DELAYS_MS,
   ) {}
 
   /** Takes an event's hint (at once: the receiver answers after this); the bot acts on it in its turn. */
@@ -37,11 +36,6 @@ export class EventQueue {
     if (this.closed) return;
     if (hint.kind === 'build') this.rechecks.set(hint.buildId, 0);
     this.enqueue(hint);
-  }
-
-  /** Settles once the hints taken so far were acted on (for tests and the sandbox). */
-  drained(): Promise<void> {
-    return this.turns.drained();
   }
 
   /** No more hints are taken, and no build is looked at again. */
@@ -68,7 +62,7 @@ export class EventQueue {
   private recheck(buildId: number): void {
     const done = this.rechecks.get(buildId);
     if (done === undefined || this.closed) return;
-    if (done >= this.recheckDelaysMs.length) {
+    if (done >= RECHECK_DELAYS_MS.length) {
       this.rechecks.delete(buildId);
       this.logger.debug('a build that called back is still not final; the poll follows it', { build: buildId });
       return;
@@ -77,7 +71,7 @@ export class EventQueue {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (!this.closed) this.enqueue({ kind: 'build', buildId });
-    }, this.recheckDelaysMs[done]);
+    }, RECHECK_DELAYS_MS[done]);
     this.timers.add(timer);
   }
 }

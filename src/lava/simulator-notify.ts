@@ -11,7 +11,7 @@ import { rawRequest } from '../http/raw-request.js';
 import type { Logger } from '../log.js';
 import { pythonJsonDumps } from '../launchpad/webhooks.js';
 import type { JobNotify } from './template.js';
-import type { LavaJobHealth, LavaJobState } from './types.js';
+import { JOB_HEALTHS, JOB_STATES, type LavaJobHealth, type LavaJobState } from './types.js';
 
 /** lava_server settings CALLBACK_TIMEOUT. */
 export const CALLBACK_TIMEOUT_MS = 5000;
@@ -41,8 +41,6 @@ export interface CallbackMade {
   error?: string;
 }
 
-const STATE_INT: Record<LavaJobState, number> = { Submitted: 0, Scheduling: 1, Scheduled: 2, Running: 3, Canceling: 4, Finished: 5 };
-const HEALTH_INT: Record<LavaJobHealth, number> = { Unknown: 0, Complete: 1, Incomplete: 2, Canceled: 3 };
 
 /** TestJob's legacy `status` (0 Submitted … 5 Canceling), from state and health. */
 function legacyStatus(state: LavaJobState, health: LavaJobHealth): [number, string] {
@@ -95,9 +93,9 @@ function jobData(job: CallbackJob, state: LavaJobState, health: LavaJobHealth, t
     id: job.id,
     status,
     status_string: statusString,
-    state: STATE_INT[state],
+    state: JOB_STATES.indexOf(state), // TestJob's integer enums are in the order types.ts lists them
     state_string: state,
-    health: HEALTH_INT[health],
+    health: JOB_HEALTHS.indexOf(health),
     health_string: health,
     submit_time: pythonStr(job.submitTime),
     start_time: pythonStr(job.startTime),

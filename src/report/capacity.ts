@@ -5,7 +5,7 @@
  * Pure: store rows in, figures out.
  */
 import { BACKENDS, type Backend, type BuildRow, type BuildState } from '../core/model.js';
-import { buildTimeMs, endedAt, isShadow, queueWaitMs } from './rows.js';
+import { buildTimeMs, endedAt, queueWaitMs } from './rows.js';
 import { durationStats, rate, type DurationStats } from './stats.js';
 import type { ReportWindow } from './window.js';
 
@@ -97,7 +97,7 @@ function capacityRow(backend: Backend, target: string, builds: readonly BuildRow
     attempts,
     retries,
     infraPerAttempt: rate(retries + outcomes.infra, attempts),
-    shadow: builds.filter(isShadow).length,
+    shadow: builds.filter((b) => b.shadow).length,
     queueWait: durationStats(samples(queueWaitMs, builds)),
     buildTime: durationStats(samples(buildTimeMs, builds.filter((b) => RAN_TO_AN_END.has(b.state as Outcome)))),
     ranToAnEnd: ran,

@@ -1,11 +1,6 @@
 /** What the report and the pages read off store rows, in one place: the times a build spent waiting and building. */
 import type { BuildRow } from '../core/model.js';
 
-/** A shadow build (LAVA in shadow rollout, or CBuild where LAVA is the main backend): recorded and shown here, not in merge-proposal comments. */
-export function isShadow(build: BuildRow): boolean {
-  return build.shadow;
-}
-
 function between(from: string | null, to: string | null, toleranceMs = 0): number | null {
   if (!from || !to) return null;
   const ms = Date.parse(to) - Date.parse(from);

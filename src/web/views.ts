@@ -11,7 +11,7 @@ import { shownBuilds } from '../core/plan.js';
 import { requestOutcome, type RequestOutcome } from '../core/report.js';
 import { redact } from '../secrets.js';
 import type { RequestHistory } from '../store/history.js';
-import { buildTimeMs, isShadow, queueWaitMs } from '../report/rows.js';
+import { buildTimeMs, queueWaitMs } from '../report/rows.js';
 import { linkTarget } from './html.js';
 
 /** A bzr branch or git ref as people name it, and its page on Launchpad's code site. */
@@ -120,7 +120,7 @@ export function buildView(b: BuildRow, now: Date): BuildView {
     target: b.target,
     backend: b.backend,
     state: b.state,
-    shadow: isShadow(b),
+    shadow: b.shadow,
     attempt: b.attempt,
     submittedAt: b.submitted_at,
     startedAt: b.started_at,
