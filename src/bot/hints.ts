@@ -7,7 +7,7 @@
  */
 import type { ProposalChange } from '../launchpad/webhooks.js';
 import type { MergeProposal } from '../launchpad/wire.js';
-import type { LaunchpadClient } from '../launchpad/client.js';
+import { WATCHED_LINK_TTL_MS, type LaunchpadClient } from '../launchpad/client.js';
 import type { WatchTarget } from '../config/config.js';
 import type { ProposalRow } from '../core/model.js';
 import { bzr } from '../vcs/bzr.js';
@@ -33,11 +33,11 @@ export function pushedSide(proposal: ProposalRow, hint: Extract<Hint, { kind: 'p
 /**
  * Whether a proposal Launchpad told the bot about is one the config watches:
  * its target is in a watched project, or is a watched branch, repository or
- * ref. Names in the config (`lp:gcc-linaro/4.7`) are resolved once, on first
- * use.
+ * ref. Names in the config (`lp:gcc-linaro/4.7`) are resolved on first use
+ * and again after WATCHED_LINK_TTL_MS, as the listings do.
  */
 export class WatchMatcher {
-  private readonly resolved = new Map<string, Promise<string>>();
+  private readonly resolved = new Map<string, { link: Promise<string>; until: number }>();
 
   constructor(
     private readonly launchpad: LaunchpadClient,
@@ -61,14 +61,13 @@ export class WatchMatcher {
     return false;
   }
 
-  /** A watched name's link, asked of Launchpad once; a failure is asked again next time. */
+  /** A watched name's link, asked of Launchpad once an hour; a failure is asked again next time. */
   private resolve(key: string, ask: () => Promise<string>): Promise<string> {
-    let link = this.resolved.get(key);
-    if (!link) {
-      link = ask();
-      link.catch(() => this.resolved.delete(key));
-      this.resolved.set(key, link);
-    }
+    const known = this.resolved.get(key);
+    if (known && known.until > Date.now()) return known.link;
+    const link = ask();
+    link.catch(() => this.resolved.delete(key));
+    this.resolved.set(key, { link, until: Date.now() + WATCHED_LINK_TTL_MS });
     return link;
   }
 }

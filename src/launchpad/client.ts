@@ -28,8 +28,8 @@ export interface LaunchpadClientOptions {
   pageSize?: number;
 }
 
-/** How long a watched git repository's link is trusted before it is looked up again. */
-const LISTING_TARGET_TTL_MS = 3600_000;
+/** How long a watched name's link (`lp:project` is whichever repository is the default) is trusted before it is looked up again. */
+export const WATCHED_LINK_TTL_MS = 3600_000;
 
 /**
  * Where to list proposals: a project (git and bzr), the proposals targeting
@@ -191,7 +191,7 @@ export class LaunchpadClient {
     if (known && known.until > Date.now()) return known.link;
     const repository = await this.resolveRepository(repositoryPath);
     const link = this.toDevel(ref ? (await this.refByPath(repository, ref)).self_link : repository.self_link);
-    this.listingTargets.set(key, { link, until: Date.now() + LISTING_TARGET_TTL_MS });
+    this.listingTargets.set(key, { link, until: Date.now() + WATCHED_LINK_TTL_MS });
     return link;
   }
 
