@@ -232,7 +232,7 @@ export class Bot {
     for (const [link, vcs] of targets) {
       await this.guard.item('read a pushed target', { source: link }, async () => {
         const { tip, notModified } = await vcsFor(vcs).readTip(ctx.launchpad, link, await ctx.store.sourceTip(link), ctx.now());
-        if (!notModified) await ctx.store.upsertSourceTip(tip);
+        if (!notModified) await ctx.store.upsertSourceTips([tip]);
       }, 'launchpad');
     }
     await this.actOnComments(ctx, report, 'wanted');

@@ -34,7 +34,7 @@ async function readSource(ctx: CycleContext, vcs: VcsKind, name: string, ref?: s
   const link = await v.resolveLink(ctx.launchpad, name, ref);
   const { tip } = await v.readTip(ctx.launchpad, link, await ctx.store.sourceTip(link), ctx.now());
   v.checkSource(sourceOf(tip));
-  await ctx.store.upsertSourceTip(tip);
+  await ctx.store.upsertSourceTips([tip]);
   return tip;
 }
 

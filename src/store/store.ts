@@ -112,41 +112,8 @@ export class Store {
   // --- proposals and source tips ---
 
   /**
-   * Records what Launchpad says of a proposal; a proposal listed again is
-   * tracked again. `changed` says whether anything the bot acts on differs.
-   */
-  async upsertProposal(facts: ProposalFacts, now: string): Promise<{ row: ProposalRow; changed: boolean }> {
-    const existing = await this.proposalByLink(facts.self_link);
-    const values: SqlParam[] = [
-      facts.web_link, facts.source.vcs, facts.source.link, facts.source.path, facts.source.ref, facts.target.link,
-      facts.target.path, facts.target.ref, facts.queue_status, facts.http_etag,
-    ];
-    if (!existing) {
-      await this.db.run(
-        `INSERT INTO proposals (web_link, vcs, source_link, source_path, source_ref, target_link, target_path, target_ref,
-           queue_status, http_etag, self_link, tracked, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-        [...values, facts.self_link, now, now],
-      );
-      return { row: (await this.proposalByLink(facts.self_link))!, changed: true };
-    }
-    const changed =
-      existing.http_etag !== facts.http_etag ||
-      existing.queue_status !== facts.queue_status ||
-      !existing.tracked ||
-      existing.source.link !== facts.source.link ||
-      existing.target.link !== facts.target.link;
-    if (changed) {
-      await this.db.run(
-        `UPDATE proposals SET web_link = ?, vcs = ?, source_link = ?, source_path = ?, source_ref = ?, target_link = ?,
-           target_path = ?, target_ref = ?, queue_status = ?, http_etag = ?, tracked = 1, updated_at = ? WHERE id = ?`,
-        [...values, now, existing.id],
-      );
-    }
-    return { row: (await this.proposalByLink(facts.self_link))!, changed };
-  }
-
-  /**
-   * upsertProposal for a whole listing: a constant number of statements per
+   * Records what Launchpad says of the proposals of a listing (a proposal
+   * listed again is tracked again; an unchanged row is not written): a constant number of statements per
    * UPSERT_CHUNK proposals (one upsert, one read back) in one transaction,
    * so recording a page costs the same however many proposals it holds.
    * Returns the rows in the order given.
@@ -221,18 +188,7 @@ export class Store {
     return new Map(rows.map((r) => [r.link, r]));
   }
 
-  async upsertSourceTip(row: SourceTipRow): Promise<void> {
-    await this.db.run(
-      `INSERT INTO sources (self_link, vcs, path, ref, identity, tip, revno, repository_url, http_etag, checked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(self_link) DO UPDATE SET vcs = excluded.vcs, path = excluded.path, ref = excluded.ref,
-         identity = excluded.identity, tip = excluded.tip, revno = excluded.revno, repository_url = excluded.repository_url,
-         http_etag = excluded.http_etag, checked_at = excluded.checked_at`,
-      [row.link, row.vcs, row.path, row.ref, row.identity, row.tip, row.revno, row.repository_url, row.http_etag, row.checked_at],
-    );
-  }
-
-  /** upsertSourceTip for many tips: one statement per UPSERT_CHUNK, in one transaction. */
+  /** Records source tips as read on Launchpad: one statement per UPSERT_CHUNK, in one transaction. */
   async upsertSourceTips(rows: readonly SourceTipRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async () => {

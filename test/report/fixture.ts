@@ -95,7 +95,7 @@ const at = (created: string, seconds: number | null) => (seconds === null ? null
 
 /** Records KNOWN through the real Store; returns the request ids in KNOWN's order and the proposal id. */
 export async function seedKnownBuilds(store: Store, now: Date): Promise<{ requestIds: number[]; proposalId: number }> {
-  const { row: proposal } = await store.upsertProposal(
+  const [proposal] = await store.upsertProposals([
     {
       self_link: 'https://api.launchpad.net/1.0/~alice/gcc-linaro/fix/+merge/1',
       web_link: 'https://code.launchpad.net/~alice/gcc-linaro/fix/+merge/1',
@@ -103,7 +103,7 @@ export async function seedKnownBuilds(store: Store, now: Date): Promise<{ reques
       target: { vcs: 'bzr', link: 'https://api.launchpad.net/1.0/~linaro-toolchain/gcc-linaro/4.8', path: '~linaro-toolchain/gcc-linaro/4.8', ref: null },
       queue_status: 'Needs review',
       http_etag: null,
-    },
+    }],
     '2026-03-01T00:00:00.000Z',
   );
   const requestIds: number[] = [];

@@ -18,13 +18,13 @@ describe('store: test-by-test comparisons', () => {
   beforeEach(async () => {
     store = await Store.open(':memory:');
     comparisons = new TestComparisons(store);
-    ({ row: { id: proposalId } } = await store.upsertProposal(
+    ([{ id: proposalId }] = await store.upsertProposals([
       {
         self_link: 'https://api.launchpad.net/1.0/~ivy/gcc-linaro/x/+merge/1', web_link: 'w',
         source: { vcs: 'bzr', link: 's', path: '~ivy/gcc-linaro/x', ref: null },
         target: { vcs: 'bzr', link: 't', path: '~linaro-toolchain/gcc-linaro/4.8', ref: null },
         queue_status: 'Needs review', http_etag: null,
-      },
+      }],
       '2026-03-01T00:00:00.000Z',
     ));
   });

@@ -124,8 +124,8 @@ describe('web: event routes', () => {
   it('counts a "reviewed" delivery as the bot\'s own recent comment once per comment, else marks the comments wanted', async () => {
     const link = `${API}~alice/gcc-linaro/fix/+merge/12`;
     const now = new Date().toISOString();
-    const { row } = await store.upsertProposal(
-      { self_link: link, web_link: 'web', source: { vcs: 'bzr', link: `${API}~alice/gcc-linaro/fix`, path: '~alice/gcc-linaro/fix', ref: null }, target: { vcs: 'bzr', link: `${API}~l/gcc-linaro/trunk`, path: '~l/gcc-linaro/trunk', ref: null }, queue_status: 'Needs review', http_etag: '"e"' },
+    const [row] = await store.upsertProposals([
+      { self_link: link, web_link: 'web', source: { vcs: 'bzr', link: `${API}~alice/gcc-linaro/fix`, path: '~alice/gcc-linaro/fix', ref: null }, target: { vcs: 'bzr', link: `${API}~l/gcc-linaro/trunk`, path: '~l/gcc-linaro/trunk', ref: null }, queue_status: 'Needs review', http_etag: '"e"' }],
       now,
     );
     await store.queueComment({ requestId: null, proposalId: row.id, kind: 'notice', marker: 'm1', subject: 's', body: 'b', vote: null }, now);
