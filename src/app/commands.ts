@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { ConfigError, loadConfig, type BotConfig } from '../config/config.js';
 import { textTable } from '../core/report.js';
-import type { Backend } from '../core/model.js';
+import { BACKEND_LABEL, type Backend } from '../core/model.js';
 import { ManualBuildError, type ScheduleSource } from '../bot/manual.js';
 import { vcsFor } from '../vcs/index.js';
 import { refFormatProblem } from '../vcs/names.js';
@@ -145,7 +145,7 @@ export async function runManualCommand(command: 'schedule' | 'cancel', opts: Man
       terminalSafe(`${what}: ${vcsFor(request.source.vcs).describeRevisionOf(request.source, request.revision)}${request.proposal_id !== null ? ', results will be commented on the proposal' : ''}\n\n`) +
         textTable(
           ['target', 'backend', 'state', 'link / detail'],
-          builds.map((b) => [b.target, b.backend === 'lava' ? 'LAVA' : 'CBuild', b.state, b.job_url ?? b.detail ?? b.external_id ?? '-']),
+          builds.map((b) => [b.target, BACKEND_LABEL[b.backend], b.state, b.job_url ?? b.detail ?? b.external_id ?? '-']),
         ) +
         '\n',
     );

@@ -5,7 +5,7 @@
  */
 import { CBuildError, type CBuildClient } from '../cbuild/client.js';
 import { HttpError } from '../http/client.js';
-import type { BuildRow } from '../core/model.js';
+import { BACKEND_LABEL, type BuildRow } from '../core/model.js';
 import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, SubmittedJob } from './backend.js';
 
 /** The key is `<queue>/<job name>`: the queue never contains `/`. */
@@ -16,7 +16,7 @@ function splitKey(key: string): { queue: string; job: string } {
 
 export class CBuildBackend implements BuildBackend {
   readonly name = 'cbuild' as const;
-  readonly label = 'CBuild';
+  readonly label = BACKEND_LABEL.cbuild;
   /** CBuild has no way to call back: its jobs are only polled. */
   readonly callsBack = false;
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { CBuildClient } from '../cbuild/client.js';
 import { LavaAuthError, LavaFault, LavaProtocolError, type LavaClient } from '../lava/client.js';
 import { JobTemplateError, renderJobDefinition } from '../lava/template.js';
-import type { BuildRow, BuildState, RequestRow } from '../core/model.js';
+import { BACKEND_LABEL, type BuildRow, type BuildState, type RequestRow } from '../core/model.js';
 import { HttpError, isNeverSent } from '../http/client.js';
 import { vcsFor } from '../vcs/index.js';
 import type { BuildBackend, JobProgress, JobSubmission, SubmitVerdict, SubmittedJob } from './backend.js';
@@ -58,7 +58,7 @@ export function renderLavaJob(templateText: string, { build, request, target, cb
 
 export class LavaBackend implements BuildBackend {
   readonly name = 'lava' as const;
-  readonly label = 'LAVA';
+  readonly label = BACKEND_LABEL.lava;
   readonly callsBack = true;
   private readonly templates = new Map<string, string>();
 

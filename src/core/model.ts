@@ -7,6 +7,8 @@
 /** The build backends: the native CBuild build and the same build as a LAVA job. */
 export type Backend = 'cbuild' | 'lava';
 export const BACKENDS: readonly Backend[] = ['cbuild', 'lava'];
+/** How comments, pages, reports and commands name each backend. */
+export const BACKEND_LABEL: Record<Backend, string> = { cbuild: 'CBuild', lava: 'LAVA' };
 
 /** Version-control systems Launchpad hosts merge proposals for (bzr until 2025-12-11, git today). */
 export type VcsKind = 'bzr' | 'git';

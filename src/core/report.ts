@@ -15,6 +15,7 @@ import { redact } from '../secrets.js';
 import { oneLine } from '../text.js';
 import { vcsFor } from '../vcs/index.js';
 import {
+  BACKEND_LABEL,
   MARKER_PREFIX,
   commandReplyMarker,
   commentMarker,
@@ -88,8 +89,8 @@ const ACK_WORDS: Record<string, string> = {
   cancelled: 'CANCELLED',
 };
 
-export function backendName(b: Pick<BuildRow, 'backend'>): string {
-  return b.backend === 'lava' ? 'LAVA' : 'CBuild';
+function backendName(b: Pick<BuildRow, 'backend'>): string {
+  return BACKEND_LABEL[b.backend];
 }
 
 function revisionOf(request: RequestRow): string {

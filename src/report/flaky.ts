@@ -14,7 +14,7 @@ import { textTable } from '../core/report.js';
 import type { Backend } from '../core/model.js';
 import { parseManifest, type Manifest, type TestStatus } from '../results/index.js';
 import { LISTED_DIFFERENCES, type FlipRow } from '../store/test-comparisons.js';
-import { BACKEND_LABEL } from './format.js';
+import { BACKEND_LABEL } from '../core/model.js';
 
 export interface LearnedFlakyTest {
   targetBranch: string;

@@ -6,7 +6,7 @@
 import { textTable } from '../core/report.js';
 import { oneLine } from '../text.js';
 import { duration, percent } from './stats.js';
-import type { Backend } from '../core/model.js';
+import { BACKEND_LABEL } from '../core/model.js';
 import type { AgreementPair, SuspectTest } from './agreement.js';
 import type { CapacityRow } from './capacity.js';
 import type { Forecast } from './forecast.js';
@@ -15,8 +15,6 @@ import type { StabilityReport } from './report.js';
 
 export type ReportFormat = 'text' | 'json' | 'csv';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'csv'];
-
-export const BACKEND_LABEL: Record<Backend, string> = { cbuild: 'CBuild', lava: 'LAVA' };
 
 export { percent, duration };
 

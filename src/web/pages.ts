@@ -4,9 +4,9 @@
  * scripts at all, so they read the same with JavaScript off.
  */
 import { formatDuration } from '../core/report.js';
-import type { Backend, TestSummary } from '../core/model.js';
+import { BACKEND_LABEL, type Backend, type TestSummary } from '../core/model.js';
 import { OUTCOMES, ALL_TARGETS } from '../report/capacity.js';
-import { BACKEND_LABEL, agreementRate, describeDifference, describeForecast, describeSuspect, duration, percent, suspectsShown, throughputText } from '../report/format.js';
+import { agreementRate, describeDifference, describeForecast, describeSuspect, duration, percent, suspectsShown, throughputText } from '../report/format.js';
 import type { StabilityReport } from '../report/report.js';
 import { BACKEND_COLORS, OUTCOME_COLORS, histogramChart, stackedBarChart, timeSeriesChart } from './charts.js';
 import { SERVICES, SERVICE_LABEL, type HealthSnapshot } from './health.js';
