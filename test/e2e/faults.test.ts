@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markers, botComments, startHarness, cycleUntil, specKey, type Harness } from './harness.js';
+import { markers, botComments, recordingLogger, startHarness, cycleUntil, specKey, type Harness } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import type { BuildOutcome, BuildSpec } from '../../src/cbuild/toolchain.js';
 import { xzCompress } from '../../src/cbuild/xz.js';
 import { renderSum } from '../../src/results/index.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/log.js';
 import { allEvents } from '../../src/bot/events.js';
 import { Metrics } from '../../src/web/metrics.js';
 import { Health } from '../../src/web/health.js';
@@ -38,12 +38,6 @@ function resultsComments(h: Harness, link: string) {
 }
 
 const hasResults = (h: Harness, link: string) => resultsComments(h, link).length > 0;
-
-/** A log that keeps its lines, for tests that read what the bot said. */
-function recordingLogger(level: 'debug' | 'info' = 'info') {
-  const lines: string[] = [];
-  return { lines, logger: createLogger({ level, sink: { write: (l) => lines.push(l) } }) };
-}
 
 /** Wraps the harness toolchain so builds of one source publish other files. */
 function alterBuilds(h: Harness, source: string, alter: (outcome: BuildOutcome, spec: BuildSpec) => BuildOutcome): void {

@@ -14,9 +14,15 @@ import type { BuildOutcome, BuildSpec, Toolchain } from '../../src/cbuild/toolch
 import { renderSum } from '../../src/results/index.js';
 import { parseConfig, projectRoot, type BotConfig } from '../../src/config/config.js';
 import { wireBot, type WiredBot, type WiringOptions } from '../../src/app/wiring.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 
 /** A build's source as the harness names it: a bzr branch's unique name, or `<repository>:<ref>` (vcs/sourceKey). */
+/** A log that keeps its lines, for tests that read what the bot said. */
+export function recordingLogger(level: 'debug' | 'info' = 'info') {
+  const lines: string[] = [];
+  return { lines, logger: createLogger({ level, sink: { write: (l) => lines.push(l) } }) };
+}
+
 export function specKey(spec: BuildSpec): string {
   return spec.ref === null ? spec.source : `${spec.source}:${spec.ref}`;
 }

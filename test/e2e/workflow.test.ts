@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mock } from 'node:test';
-import { markers, botComments, startHarness, cycleUntil, type Harness } from './harness.js';
+import { markers, botComments, recordingLogger, startHarness, cycleUntil, type Harness } from './harness.js';
 import type { WiredBot } from '../../src/app/wiring.js';
 import { gatherStatus } from '../../src/app/status.js';
 import { runService, type Service } from '../../src/app/service.js';
-import { silentLogger } from '../../src/log.js';
 import { runCli, startCli } from '../support/cli.js';
 
 /** Timers that fake timers leave alone, for waiting on real I/O. */
@@ -168,9 +167,10 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
     const dailies = async () => (await wired.store.recentRequests(50)).filter((r) => r.origin === 'daily');
     mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: new Date('2026-11-25T01:59:58') });
     let stopped: Promise<void>;
+    const log = recordingLogger();
     try {
       wired = await h.wire({ config: { schedule: '0 0 1 1 *', dailies: [{ branch: 'lp:gcc-linaro', schedule: '0 2 * * *' }] } });
-      stopped = runService(wired, silentLogger, { onReady: (s) => (service = s) });
+      stopped = runService(wired, log.logger, { onReady: (s) => (service = s) });
       await settle(async () => service !== undefined);
       assert.equal((await dailies()).length, 0);
 
@@ -180,10 +180,8 @@ describe('e2e: dailies, manual builds, commands and rollout', function () {
       assert.deepEqual([daily.kind, daily.source.path, daily.revision.revno], ['baseline', '~linaro-toolchain/gcc-linaro/trunk', 3]);
       assert.equal((await wired.store.buildsOfRequests([daily.id])).get(daily.id)!.length, 4, 'every target and backend, submitted at once');
 
-      const seen = h.lp.requests.length;
       mock.timers.tick(24 * 3600_000); // the next night: trunk has not moved
-      await settle(async () => h.lp.requests.slice(seen).some((r) => r.operation === 'getByUrl'));
-      await new Promise((r) => realSetTimeout(r, 200));
+      await settle(async () => log.lines.some((l) => / INFO daily .*result="lp:gcc-linaro revision 3 .*was already built \(request \d+\)"/.test(l)));
       assert.equal((await dailies()).length, 1, 'that revision was already built');
 
       h.lp.pushRevisions(h.trunk, 1);

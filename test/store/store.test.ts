@@ -18,6 +18,7 @@ describe('store', () => {
     const first = await Store.open(path);
     assert.deepEqual(first.appliedMigrations, migrationNames());
     assert.deepEqual(first.appliedMigrations.slice(0, 3), ['001_init', '002_baselines', '003_infra_retries']);
+    assert.deepEqual(first.appliedMigrations.map((m) => Number(m.slice(0, 3))), first.appliedMigrations.map((_, i) => i + 1), 'numbered 1..N, none missing or twice');
     const recorded = await first.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
     assert.deepEqual(recorded.map((r) => `${String(r.version).padStart(3, '0')}_${r.name}`), migrationNames());
     await first.close();
