@@ -6,6 +6,8 @@
  * retried after a failure that may have reached the server: the caller's outbox
  * decides what to do instead (see bot/outbox.ts).
  */
+import http from 'node:http';
+import https from 'node:https';
 import got, { type Method, type Headers } from 'got';
 import pRetry, { AbortError } from 'p-retry';
 import { redact, safeUrl } from '../secrets.js';
@@ -98,6 +100,19 @@ class RetryableStatus extends Error {
   }
 }
 
+/**
+ * Connections are kept for reuse, but dropped after a second idle: servers
+ * close idle ones too (gunicorn, in front of LAVA, after 2 s), and a request
+ * written on a connection as the server closes it fails with ECONNRESET —
+ * for a call that may not be repeated, an uncertain one. Node's own default
+ * keeps them 5 s.
+ */
+const IDLE_SOCKET_MS = 1000;
+const AGENTS = {
+  http: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  https: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+};
+
 export class HttpClient {
   private readonly got;
   private readonly retries: number;
@@ -113,6 +128,7 @@ export class HttpClient {
     this.got = got.extend({
       timeout: { request: options.timeoutMs ?? 30_000 },
       retry: { limit: 0 },
+      agent: AGENTS,
       throwHttpErrors: false,
       responseType: 'buffer',
       headers: { 'user-agent': options.userAgent ?? 'cbuild-bot/0.1' },

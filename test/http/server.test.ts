@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLargeError, readRequestBody } from '../../src/http/server.js';
+import { HttpClient } from '../../src/http/client.js';
 
 /** A server that reads each body with `readRequestBody(limit, options)` and answers what it got. */
 async function bodyServer(limit: number, options: { drain?: boolean }): Promise<{ url: string; close: () => Promise<void> }> {
@@ -51,6 +52,36 @@ describe('http/server: readRequestBody', () => {
       assert.deepEqual(await post(server.url, Buffer.alloc(300_000)), { status: 413, text: 'over 1024, saw 300000' });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('http/client: kept connections', function () {
+  this.timeout(10_000);
+  it('reuses a connection within a second, opens a new one after (before a server closes it), and waits out a slow answer', async () => {
+    const connections: number[] = [];
+    const server = http.createServer((req, res) => {
+      const slow = req.url === '/slow';
+      setTimeout(() => res.end('ok'), slow ? 1500 : 0);
+    });
+    server.on('connection', () => connections.push(Date.now()));
+    server.keepAliveTimeout = 10_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const client = new HttpClient({ retries: 0 });
+    try {
+      await client.request({ url });
+      await client.request({ url });
+      assert.equal(connections.length, 1, 'the second request went out on the first connection');
+      await new Promise((r) => setTimeout(r, 1300));
+      await client.request({ url });
+      assert.equal(connections.length, 2, 'an idle connection is not reused after a second');
+      const slow = await client.request({ url: `${url}slow` });
+      assert.equal(slow.body.toString(), 'ok', 'a request in progress is not cut by the idle timeout');
+    } finally {
+      const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
+      server.closeAllConnections();
+      await closed;
     }
   });
 });
