@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLargeError, readRequestBody } from '../../src/http/server.js';
-import { HttpClient } from '../../src/http/client.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../src/config/config.js';
 
 /** A server that reads each body with `readRequestBody(limit, options)` and answers what it got. */
 async function bodyServer(limit: number, options: { drain?: boolean }): Promise<{ url: string; close: () => Promise<void> }> {
@@ -57,31 +60,36 @@ describe('http/server: readRequestBody', () => {
 });
 
 describe('http/client: kept connections', function () {
-  this.timeout(10_000);
-  it('reuses a connection within a second, opens a new one after (before a server closes it), and waits out a slow answer', async () => {
-    const connections: number[] = [];
-    const server = http.createServer((req, res) => {
-      const slow = req.url === '/slow';
-      setTimeout(() => res.end('ok'), slow ? 1500 : 0);
-    });
-    server.on('connection', () => connections.push(Date.now()));
-    server.keepAliveTimeout = 10_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const client = new HttpClient({ retries: 0 });
-    try {
+  this.timeout(15_000);
+  // In a process of its own: nock, loaded by other test files, intercepts every request and pools nothing.
+  it('reuses a connection within a second, opens a new one after (before a server closes it), and waits out a slow answer', () => {
+    const script = `
+      import http from 'node:http';
+      import { HttpClient } from ${JSON.stringify(pathToFileURL(join(projectRoot(), 'dist/src/http/client.js')).href)};
+      const connections = [];
+      const server = http.createServer((req, res) => setTimeout(() => res.end('ok'), req.url === '/slow' ? 1500 : 0));
+      server.keepAliveTimeout = 10_000;
+      server.on('connection', () => connections.push(Date.now()));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = 'http://127.0.0.1:' + server.address().port + '/';
+      const client = new HttpClient({ retries: 0 });
+      const seen = [];
       await client.request({ url });
       await client.request({ url });
-      assert.equal(connections.length, 1, 'the second request went out on the first connection');
+      seen.push(connections.length);
       await new Promise((r) => setTimeout(r, 1300));
       await client.request({ url });
-      assert.equal(connections.length, 2, 'an idle connection is not reused after a second');
-      const slow = await client.request({ url: `${url}slow` });
-      assert.equal(slow.body.toString(), 'ok', 'a request in progress is not cut by the idle timeout');
-    } finally {
-      const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
+      seen.push(connections.length);
+      seen.push((await client.request({ url: url + 'slow' })).body.toString());
       server.closeAllConnections();
-      await closed;
-    }
+      server.close();
+      console.log(JSON.stringify(seen));
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const [afterTwo, afterIdle, slow] = JSON.parse(run.stdout) as [number, number, string];
+    assert.equal(afterTwo, 1, 'the second request went out on the first connection');
+    assert.equal(afterIdle, 2, 'an idle connection is not reused after a second');
+    assert.equal(slow, 'ok', 'a request in progress is not cut by the idle timeout');
   });
 });
